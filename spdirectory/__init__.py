@@ -1,0 +1,91 @@
+"""spdirectory: a social prescribing directory (Flask application factory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config: dict[str, Any] | None = None, instance_path: str | Path | None = None
+) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import audit  # noqa: F401  (registers the audit flush hook and model)
+    from .accounts import models as account_models  # noqa: F401
+    from .directory import capacity, models  # noqa: F401
+    from .extensions import csrf, db, login_manager, migrate
+    from .sqlite import configure_sqlite
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .accounts.auth import configure_login
+
+    configure_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .api import bp as api_bp
+    from .directory.manage import bp as manage_bp
+    from .directory.views import bp as directory_bp
+    from .extensions import csrf
+
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import init_templating
+
+    init_templating(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_commands
+
+    init_commands(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import init_security
+
+    init_security(app)

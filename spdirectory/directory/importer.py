@@ -1,0 +1,250 @@
+"""Bulk import of activities from the CSV template (docs/import-format.md).
+
+Every row is validated in full before anything is written; a bad row is reported with its
+row number and reason and never partly stored. Rows are upserted by (source, external_id).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sqlalchemy import select, tuple_
+
+from .. import vocab
+from ..extensions import db
+from .listing import ListingError, apply_listing, parse_listing
+from .models import Activity, Organisation
+
+TEMPLATE_COLUMNS = [
+    "external_id", "organisation", "organisation_type", "charity_number", "title",
+    "description", "categories", "needs", "address", "postcode", "modes", "schedule", "cost",
+    "age_min", "age_max", "wheelchair_accessible", "languages", "referral_routes", "capacity",
+    "spare_places", "waitlist", "kite_mark", "contact_name", "email", "phone", "website",
+    "capacity_updated", "last_reviewed",
+]  # fmt: skip
+REQUIRED_COLUMNS = {"organisation", "title", "categories"}
+BATCH_SIZE = 500
+
+
+@dataclass
+class RowError:
+    row: int  # the spreadsheet row number: the header is row 1
+    reason: str
+    external_id: str = ""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    organisations_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.rejected} rejected, "
+            f"{self.organisations_created} new organisations"
+        )
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (not CSV, missing columns)."""
+
+
+def template_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow(
+        [
+            "walk-001", "Hilltop Walkers", "community_group", "", "Tuesday wellbeing walk",
+            "A gentle 45-minute walk round the park, then tea.", "walking;green_nature",
+            "loneliness;physical_inactivity", "Roundhay Park, Leeds", "LS8 2HH", "in_person",
+            "Tue 10:00-11:00", "free", "18", "", "yes", "en", "self;link_worker", "20", "5",
+            "no", "", "Sam Smith", "walks@example.org", "0113 496 0000",
+            "https://example.org/walks", "2026-11-01", "2026-10-01",
+        ]
+    )  # fmt: skip
+    return out.getvalue()
+
+
+def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(stream)
+    if reader.fieldnames is None:
+        raise ImportFileError("The file is empty: it needs a header row (see the template)")
+    header = [(h or "").strip().lower() for h in reader.fieldnames]
+    missing = REQUIRED_COLUMNS - set(header)
+    if missing:
+        raise ImportFileError(
+            f"The header row lacks the column(s) {', '.join(sorted(missing))} (see the template)"
+        )
+    unknown = [h for h in header if h and h not in TEMPLATE_COLUMNS]
+    if unknown:
+        raise ImportFileError(f"Unknown column(s) in the header row: {', '.join(unknown)}")
+    reader.fieldnames = header
+    for number, row in enumerate(reader, start=2):
+        if None in row:
+            yield number, {"__error__": "the row has more cells than the header"}
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue  # blank lines are not rows
+        yield number, {k: (v or "").strip() for k, v in row.items()}
+
+
+class Importer:
+    """Imports rows in batches; rows that fail at the database are retried one by one."""
+
+    def __init__(self, source: str = "csv", honour_kite_mark: bool = False) -> None:
+        self.source = source
+        self.honour_kite_mark = honour_kite_mark
+        self.report = ImportReport()
+        self._orgs: dict[str, Organisation] = {}
+
+    def run(
+        self, rows: Iterable[tuple[int, dict[str, str]]], progress: Callable[[int], None] | None = None
+    ) -> ImportReport:
+        batch: list[tuple[int, dict[str, str]]] = []
+        for item in rows:
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE:
+                self._import_batch(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            self._import_batch(batch)
+            if progress:
+                progress(len(batch))
+        return self.report
+
+    def _organisation(self, row: dict[str, str]) -> Organisation:
+        name = row.get("organisation", "").strip()
+        if not name:
+            raise ListingError({"organisation": "enter the organisation's name"})
+        key = name.lower()
+        if key in self._orgs:
+            return self._orgs[key]
+        org = db.session.execute(
+            select(Organisation).where(db.func.lower(Organisation.name) == key)
+        ).scalar_one_or_none()
+        org_type = (row.get("organisation_type") or "").strip().lower()
+        if org_type and org_type not in vocab.ORGANISATION_TYPES:
+            raise ListingError({"organisation_type": f"unknown organisation type “{org_type}”"})
+        if org is None:
+            org = Organisation(
+                name=name,
+                org_type=org_type or "community_group",
+                charity_number=(row.get("charity_number") or "")[:20],
+            )
+            db.session.add(org)
+            self.report.organisations_created += 1
+        else:
+            if org_type:
+                org.org_type = org_type
+            if row.get("charity_number"):
+                org.charity_number = row["charity_number"][:20]
+        self._orgs[key] = org
+        return org
+
+    def _existing(self, batch: list[tuple[int, dict[str, str]]]) -> dict[str, Activity]:
+        ids = [row.get("external_id") for _, row in batch if row.get("external_id")]
+        if not ids:
+            return {}
+        found = db.session.scalars(
+            select(Activity).where(
+                tuple_(Activity.source, Activity.external_id).in_([(self.source, i) for i in ids])
+            )
+        ).all()
+        return {a.external_id: a for a in found if a.external_id}
+
+    def _prepare(self, number: int, row: dict[str, str], existing: dict[str, Activity]) -> bool:
+        """Validate a row and stage it in the session. False (and an error) if it is bad."""
+        if "__error__" in row:
+            self.report.errors.append(RowError(number, row["__error__"]))
+            return False
+        external_id = row.get("external_id", "")
+        try:
+            clean = parse_listing(row)
+            if not self.honour_kite_mark:
+                clean.values.pop("kite_mark", None)
+            org = self._organisation(row)
+        except ListingError as exc:
+            reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+            self.report.errors.append(RowError(number, reason, external_id))
+            return False
+        activity = existing.get(external_id) if external_id else None
+        if activity is None:
+            activity = Activity(source=self.source, external_id=external_id or None)
+            activity.organisation = org
+            db.session.add(activity)
+            if external_id:
+                existing[external_id] = activity  # a later duplicate row updates this one
+            self.report.created += 1
+        else:
+            activity.organisation = org
+            self.report.updated += 1
+        activity.capacity_reason = "import"  # type: ignore[attr-defined]
+        apply_listing(activity, clean)
+        return True
+
+    def _import_batch(self, batch: list[tuple[int, dict[str, str]]]) -> None:
+        before = (self.report.created, self.report.updated, self.report.organisations_created)
+        errors_before = len(self.report.errors)
+        try:
+            existing = self._existing(batch)
+            for number, row in batch:
+                self._prepare(number, row, existing)
+            db.session.commit()
+        except Exception:  # a database-level failure: find the row(s) one at a time
+            db.session.rollback()
+            self._orgs.clear()
+            self.report.created, self.report.updated, self.report.organisations_created = before
+            del self.report.errors[errors_before:]
+            for number, row in batch:
+                self._import_one(number, row)
+
+    def _import_one(self, number: int, row: dict[str, str]) -> None:
+        counts = (self.report.created, self.report.updated, self.report.organisations_created)
+        try:
+            if self._prepare(number, row, self._existing([(number, row)])):
+                db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            self._orgs.clear()
+            self.report.created, self.report.updated, self.report.organisations_created = counts
+            self.report.errors.append(
+                RowError(number, f"could not be stored: {exc.__class__.__name__}", row.get("external_id", ""))
+            )
+
+
+def import_csv(
+    stream: TextIO,
+    *,
+    source: str = "csv",
+    honour_kite_mark: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    importer = Importer(source=source, honour_kite_mark=honour_kite_mark)
+    return importer.run(read_rows(stream), progress)
+
+
+def count_rows(stream: TextIO) -> int:
+    return max(sum(1 for _ in csv.reader(stream)) - 1, 0)
+
+
+def row_errors_csv(report: ImportReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "external_id", "reason"])
+    for error in report.errors:
+        writer.writerow([error.row, error.external_id, error.reason])
+    return out.getvalue()
+

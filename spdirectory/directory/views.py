@@ -1,0 +1,88 @@
+"""Public and link-worker pages: browse listings, an activity, an organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import Activity, Organisation
+from .permissions import can_edit_activity
+from .queries import ListingFilters, published
+from .schedule import WeeklySession, next_sessions
+
+bp = Blueprint("directory", __name__)
+
+
+@bp.route("/")
+def home() -> Any:
+    counts = db.session.execute(
+        select(
+            func.count(Activity.id),
+            func.count(Activity.id).filter(Activity.spare_places > 0),
+        ).where(Activity.status == "published")
+    ).one()
+    organisations = db.session.scalar(select(func.count(Organisation.id)))
+    return render_template(
+        "directory/home.html",
+        activities=counts[0],
+        with_space=counts[1],
+        organisations=organisations,
+    )
+
+
+@bp.route("/activities")
+def browse() -> Any:
+    filters, errors = ListingFilters.from_args(request.args)
+    stmt = filters.apply(published()).options(selectinload(Activity.organisation))
+    stmt = stmt.order_by(Activity.title, Activity.id)
+    page = db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("directory/browse.html", page=page, filters=filters, errors=errors)
+
+
+def visible_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    if activity.status != "published" and not can_edit_activity(current_user, activity):
+        abort(404)
+    return activity
+
+
+@bp.route("/activities/<int:activity_id>")
+def activity(activity_id: int) -> Any:
+    item = visible_activity(activity_id)
+    sessions = [WeeklySession(s.day_index, s.starts, s.ends) for s in item.sessions]
+    upcoming = next_sessions(sessions, utcnow().replace(tzinfo=None), count=3)
+    return render_template(
+        "directory/activity.html",
+        activity=item,
+        upcoming=upcoming,
+        can_edit=can_edit_activity(current_user, item),
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>")
+def organisation(organisation_id: int) -> Any:
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        abort(404)
+    activities = db.session.scalars(
+        published().where(Activity.organisation_id == org.id).order_by(Activity.title)
+    ).all()
+    return render_template("directory/organisation.html", organisation=org, activities=activities)
+
+
+@bp.route("/kite-mark")
+def about_kitemark() -> Any:
+    return render_template("directory/about_kitemark.html")
