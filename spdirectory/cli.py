@@ -48,7 +48,7 @@ def upgrade_database() -> None:
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Create or upgrade the database, load demo data if it is empty, and serve."""
-    from .demo.loader import DEMO_PASSWORD, load_demo, demo_accounts
+    from .demo.loader import DEMO_PASSWORD, demo_accounts, load_demo
     from .directory.models import Activity
 
     upgrade_database()
@@ -56,7 +56,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo("Loading the demo data set…")
         summary = load_demo(seed=current_app.config["DEMO_SEED"])
         click.echo(summary)
-    click.echo("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for email, role in demo_accounts():
         click.echo(f"  {role:<12} {email}")
     if no_serve:
@@ -69,7 +69,10 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", default=None, help="Import source name (default: csv).")
 @click.option(
-    "--as", "as_email", default=None, help="Record changes as this user (kite marks honoured for admins)."
+    "--as",
+    "as_email",
+    default=None,
+    help="Record changes as this user (kite marks honoured for admins).",
 )
 @with_appcontext
 def import_command(file: Path, source: str | None, as_email: str | None) -> None:
@@ -115,7 +118,9 @@ def _import_csv_file(file: Path, source: str, honour_kite_mark: bool) -> Any:
             file.open(encoding="utf-8-sig", newline="") as fh,
             tqdm(total=total, unit="row", disable=not sys.stderr.isatty()) as bar,
         ):
-            return import_csv(fh, source=source, honour_kite_mark=honour_kite_mark, progress=bar.update)
+            return import_csv(
+                fh, source=source, honour_kite_mark=honour_kite_mark, progress=bar.update
+            )
     except UnicodeDecodeError:
         _fail(f"{file.name} is not UTF-8 text; save it as CSV UTF-8")
     except ImportFileError as exc:
@@ -129,12 +134,18 @@ def users() -> None:
 
 @users.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "link_worker", "provider", "panel", "reviewer"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "link_worker", "provider", "panel", "reviewer"]),
+)
 @click.option("--organisation", default=None, help="Organisation name (providers).")
 @click.option("--password", default=None, help="Prompted for when not given.")
 @click.option("--name", default="")
 @with_appcontext
-def create_user(email: str, role: str, organisation: str | None, password: str | None, name: str) -> None:
+def create_user(
+    email: str, role: str, organisation: str | None, password: str | None, name: str
+) -> None:
     """Create a user (or update role, organisation and password of an existing one)."""
     from email_validator import EmailNotValidError, validate_email
 

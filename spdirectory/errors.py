@@ -71,7 +71,9 @@ def init_errors(app: Flask) -> None:
         if wants_json():
             return json_error(status, error.description or "Error")
         template = f"errors/{status}.html" if status in (400, 403, 404, 429) else "errors/500.html"
-        return render_template(template, message=error.description), status
+        # Werkzeug fills in its own technical wording; show only messages our code chose.
+        custom = error.description if error.description != type(error).description else None
+        return render_template(template, message=custom), status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

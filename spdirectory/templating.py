@@ -29,6 +29,29 @@ def money(pence: int | None) -> str:
     return f"£{pence / 100:.2f}"
 
 
+def age_range(activity: object) -> str:
+    low, high = getattr(activity, "age_min", None), getattr(activity, "age_max", None)
+    if low is None and high is None:
+        return "All ages"
+    if high is None:
+        return f"{low} and over"
+    if low is None:
+        return f"Up to {high}"
+    return f"{low} to {high}"
+
+
+def language_name(code: str) -> str:
+    import pycountry
+
+    lang = pycountry.languages.get(alpha_2=code) or pycountry.languages.get(alpha_3=code)
+    return lang.name if lang else code
+
+
+def combine_page(args: dict[str, list[str]], page: int | None) -> dict[str, object]:
+    """Query arguments for another page of the same listing."""
+    return {**args, "page": page}
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab=vocab,
@@ -36,5 +59,15 @@ def init_templating(app: Flask) -> None:
         stale_after_days=lambda: current_app.config["STALE_AFTER_DAYS"],
         now=utcnow,
     )
-    app.jinja_env.filters.update(days_ago=days_ago, money=money)
+    app.jinja_env.filters.update(
+        days_ago=days_ago,
+        money=money,
+        age_range=age_range,
+        language_name=language_name,
+        combine_page=combine_page,
+        vocab_need=lambda c: vocab.label(vocab.NEEDS, c),
+        vocab_category=lambda c: vocab.label(vocab.CATEGORIES, c),
+        vocab_mode=lambda c: vocab.label(vocab.MODES, c),
+        vocab_route=lambda c: vocab.label(vocab.REFERRAL_ROUTES, c),
+    )
     app.jinja_env.filters["date"] = lambda d, fmt="%-d %B %Y": d.strftime(fmt) if d else ""

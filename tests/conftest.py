@@ -72,7 +72,9 @@ def _empty_tables(url: str) -> None:
 @pytest.fixture(params=BACKENDS)
 def db_backend(request: pytest.FixtureRequest, database_urls: dict[str, str]) -> str:
     if request.param not in database_urls:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
     return request.param
 
 

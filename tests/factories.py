@@ -69,7 +69,7 @@ def activity(
         "spare_places": "3",
         "cost": "free",
     }
-    raw.update({k: v for k, v in fields.items()})
+    raw.update(fields)
     clean = parse_listing(raw)
     item = Activity(organisation=organisation or globals()["organisation"](), status=status)
     apply_listing(item, clean)

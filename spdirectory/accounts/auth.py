@@ -86,7 +86,9 @@ def is_throttled(email: str) -> bool:
     since = utcnow() - timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
     for key in _failure_keys(email):
         count = db.session.scalar(
-            select(func.count(LoginFailure.id)).where(LoginFailure.key == key, LoginFailure.at >= since)
+            select(func.count(LoginFailure.id)).where(
+                LoginFailure.key == key, LoginFailure.at >= since
+            )
         )
         # The address limit is looser: several staff may share one practice's address.
         limit = cfg["LOGIN_MAX_FAILURES"] * (4 if key.startswith("ip:") else 1)

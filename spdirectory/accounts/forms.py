@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import vocab
+from ..formtools import select_choices
 
 
 class LoginForm(FlaskForm):
@@ -19,7 +20,7 @@ class UserForm(FlaskForm):
         validators=[DataRequired("Enter an email address"), Email("Enter a valid email address")],
     )
     name = StringField("Name", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=vocab.choices(vocab.ROLES))
+    role = SelectField("Role", choices=select_choices(vocab.ROLES))
     organisation_id = SelectField("Organisation", coerce=int, choices=[])
     password = PasswordField(
         "New password",

@@ -18,6 +18,7 @@ from ..directory.importer import ImportFileError, import_csv, template_csv
 from ..directory.models import Activity, Organisation
 from ..directory.organisations import save_organisation
 from ..extensions import db
+from ..formtools import select_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,9 +47,8 @@ def users() -> Any:
 
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=user) if user else UserForm()
-    form.organisation_id.choices = [(0, "None")] + [
-        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
-    ]
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    form.organisation_id.choices = select_choices([(0, "None")] + [(o.id, o.name) for o in orgs])
     if request.method == "GET" and user:
         form.organisation_id.data = user.organisation_id or 0
     return form

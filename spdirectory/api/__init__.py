@@ -28,7 +28,9 @@ def _csrf_for_cookie_sessions() -> None:
     try:
         validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
     except (ValidationError, CSRFError):
-        raise ApiError(400, "Missing or invalid CSRF token (send X-CSRFToken)", "csrf_failed") from None
+        raise ApiError(
+            400, "Missing or invalid CSRF token (send X-CSRFToken)", "csrf_failed"
+        ) from None
 
 
 from . import activities  # noqa: E402,F401  (registers routes)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from ..directory.capacity import CapacityError, lock_activity, update_capacity
@@ -84,7 +84,7 @@ def patch_capacity(activity_id: int) -> Any:
     body = json_body()
     unknown = set(body) - {"spare_places", "waitlist", "capacity"}
     if unknown:
-        raise ApiError(422, "Unknown fields", fields={k: "not accepted here" for k in unknown})
+        raise ApiError(422, "Unknown fields", fields=dict.fromkeys(unknown, "not accepted here"))
     fields: dict[str, str] = {}
     spare = body.get("spare_places")
     if not isinstance(spare, int) or isinstance(spare, bool):
@@ -112,5 +112,3 @@ def patch_capacity(activity_id: int) -> Any:
         raise ApiError(422, str(exc), fields={exc.field: str(exc)}) from None
     db.session.commit()
     return jsonify(activity_detail(activity, current_app.config["STALE_AFTER_DAYS"]))
-
-

@@ -47,8 +47,11 @@ def activity_detail(activity: Activity, stale_after_days: int) -> dict[str, Any]
             "languages": activity.languages,
             "referral_routes": activity.referral_routes,
             "sessions": [
-                {"day": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[s.day_index],
-                 "start": s.starts.strftime("%H:%M"), "end": s.ends.strftime("%H:%M")}
+                {
+                    "day": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[s.day_index],
+                    "start": s.starts.strftime("%H:%M"),
+                    "end": s.ends.strftime("%H:%M"),
+                }
                 for s in activity.sessions
             ],
             "address": activity.address,

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import vocab
+from ..formtools import select_choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -24,25 +25,31 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ActivityForm(FlaskForm):
     title = StringField("Title")
-    description = TextAreaField("Description", description="What happens, who it suits, what to bring.")
-    categories = MultiCheckboxField("Categories", choices=vocab.choices(vocab.CATEGORIES))
-    needs = MultiCheckboxField("Helps with", choices=vocab.choices(vocab.NEEDS))
-    modes = MultiCheckboxField("How it is delivered", choices=vocab.choices(vocab.MODES))
+    description = TextAreaField(
+        "Description", description="What happens, who it suits, what to bring."
+    )
+    categories = MultiCheckboxField("Categories", choices=select_choices(vocab.CATEGORIES))
+    needs = MultiCheckboxField("Helps with", choices=select_choices(vocab.NEEDS))
+    modes = MultiCheckboxField("How it is delivered", choices=select_choices(vocab.MODES))
     referral_routes = MultiCheckboxField(
-        "How people join", choices=vocab.choices(vocab.REFERRAL_ROUTES)
+        "How people join", choices=select_choices(vocab.REFERRAL_ROUTES)
     )
     schedule = StringField(
         "Weekly sessions",
-        description="For example: Mon 10:00-12:00; Thu 18:30-20:00. Leave empty for 'by arrangement'.",
+        description=(
+            "For example: Mon 10:00-12:00; Thu 18:30-20:00. Leave empty for 'by arrangement'."
+        ),
     )
     address = StringField("Address or meeting place")
     postcode = StringField("Postcode", description="Needed for anything that meets in person.")
-    cost = StringField("Cost per session", description="“free” or an amount in pounds, such as 3.50")
+    cost = StringField(
+        "Cost per session", description="“free” or an amount in pounds, such as 3.50"
+    )
     age_min = StringField("Minimum age")
     age_max = StringField("Maximum age")
     wheelchair_accessible = SelectField(
         "Wheelchair accessible",
-        choices=[("", "Not known"), ("yes", "Yes"), ("no", "No")],
+        choices=select_choices([("", "Not known"), ("yes", "Yes"), ("no", "No")]),
     )
     languages = StringField("Languages", description="Separate with ; for example: English; Polish")
     capacity = StringField("Places per week")
@@ -52,10 +59,12 @@ class ActivityForm(FlaskForm):
     email = StringField("Contact email")
     phone = StringField("Contact phone")
     website = StringField("Website")
-    kite_mark = SelectField("Kite-mark status", choices=vocab.choices(vocab.KITE_MARK))
+    kite_mark = SelectField("Kite-mark status", choices=select_choices(vocab.KITE_MARK))
     status = SelectField(
         "Status",
-        choices=[("published", "Published"), ("draft", "Draft (not shown to others)")],
+        choices=select_choices(
+            [("published", "Published"), ("draft", "Draft (not shown to others)")]
+        ),
     )
     organisation_id = SelectField("Organisation", coerce=int, choices=[])
 
@@ -63,6 +72,8 @@ class ActivityForm(FlaskForm):
         """The form's values in the shape listing.parse_listing takes."""
         data = {
             name: getattr(self, name).data
+            if getattr(self, name) is not None
+            else None
             for name in (
                 "title", "description", "categories", "needs", "modes", "referral_routes",
                 "schedule", "address", "postcode", "cost", "age_min", "age_max",
@@ -87,7 +98,7 @@ class CapacityForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Enter the organisation's name")])
-    org_type = SelectField("Type", choices=vocab.choices(vocab.ORGANISATION_TYPES))
+    org_type = SelectField("Type", choices=select_choices(vocab.ORGANISATION_TYPES))
     charity_number = StringField("Charity number", validators=[Optional()])
     description = TextAreaField("About the organisation")
     website = StringField("Website")

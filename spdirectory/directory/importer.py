@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 from sqlalchemy import select, tuple_
 
@@ -109,7 +109,9 @@ class Importer:
         self._orgs: dict[str, Organisation] = {}
 
     def run(
-        self, rows: Iterable[tuple[int, dict[str, str]]], progress: Callable[[int], None] | None = None
+        self,
+        rows: Iterable[tuple[int, dict[str, str]]],
+        progress: Callable[[int], None] | None = None,
     ) -> ImportReport:
         batch: list[tuple[int, dict[str, str]]] = []
         for item in rows:
@@ -221,7 +223,11 @@ class Importer:
             self._orgs.clear()
             self.report.created, self.report.updated, self.report.organisations_created = counts
             self.report.errors.append(
-                RowError(number, f"could not be stored: {exc.__class__.__name__}", row.get("external_id", ""))
+                RowError(
+                    number,
+                    f"could not be stored: {exc.__class__.__name__}",
+                    row.get("external_id", ""),
+                )
             )
 
 
@@ -247,4 +253,3 @@ def row_errors_csv(report: ImportReport) -> str:
     for error in report.errors:
         writer.writerow([error.row, error.external_id, error.reason])
     return out.getvalue()
-

@@ -96,7 +96,9 @@ def parse_cost(raw: Any) -> int | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"cost must be “free” or an amount in pounds such as 3.50, not “{raw}”") from None
+        raise ValueError(
+            f"cost must be “free” or an amount in pounds such as 3.50, not “{raw}”"
+        ) from None
     if amount < 0 or amount > 10_000:
         raise ValueError("cost must be between £0 and £10,000")
     return int((amount * 100).quantize(Decimal(1)))

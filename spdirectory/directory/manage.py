@@ -14,6 +14,8 @@ from ..accounts.auth import roles_required
 from ..audit import AuditEvent
 from ..db_types import utcnow
 from ..extensions import db
+from ..formtools import select_choices
+from ..templating import language_name
 from .capacity import CapacityError, confirm_still_accurate, lock_activity, update_capacity
 from .forms import ActivityForm, CapacityForm, OrganisationForm
 from .listing import ListingError, apply_listing, parse_listing
@@ -118,9 +120,11 @@ def confirm(activity_id: int) -> Any:
     return back_to_listings()
 
 
-def _organisation_choices() -> list[tuple[int, str]]:
-    orgs = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    return [(row.id, row.name) for row in orgs]
+def _organisation_choices() -> list[Any]:
+    orgs = db.session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    )
+    return select_choices((row.id, row.name) for row in orgs)
 
 
 def _prepare_form(form: ActivityForm) -> None:
@@ -149,9 +153,10 @@ def _fill_form(form: ActivityForm, activity: Activity) -> None:
     form.age_min.data = "" if activity.age_min is None else str(activity.age_min)
     form.age_max.data = "" if activity.age_max is None else str(activity.age_max)
     form.wheelchair_accessible.data = {True: "yes", False: "no"}.get(
-        activity.wheelchair_accessible, ""  # type: ignore[arg-type]
+        activity.wheelchair_accessible,
+        "",  # type: ignore[arg-type]
     )
-    form.languages.data = "; ".join(vocab_language(c) for c in activity.languages)
+    form.languages.data = "; ".join(language_name(c) for c in activity.languages)
     form.capacity.data = "" if activity.capacity is None else str(activity.capacity)
     form.spare_places.data = str(activity.spare_places)
     form.waitlist.data = activity.waitlist_open
@@ -160,17 +165,10 @@ def _fill_form(form: ActivityForm, activity: Activity) -> None:
     form.phone.data = activity.phone
     form.website.data = activity.website
     form.status.data = "draft" if activity.status == "draft" else "published"
-    if form.kite_mark is not None and hasattr(form, "kite_mark"):
+    if form.kite_mark is not None:
         form.kite_mark.data = activity.kite_mark
-    if hasattr(form, "organisation_id"):
+    if form.organisation_id is not None:
         form.organisation_id.data = activity.organisation_id
-
-
-def vocab_language(code: str) -> str:
-    import pycountry
-
-    lang = pycountry.languages.get(alpha_2=code) or pycountry.languages.get(alpha_3=code)
-    return lang.name if lang else code
 
 
 def _save(form: ActivityForm, activity: Activity) -> bool:
@@ -232,7 +230,7 @@ def edit_activity(activity_id: int) -> Any:
     form = ActivityForm()
     _prepare_form(form)
     if form.validate_on_submit():
-        if hasattr(form, "organisation_id") and form.organisation_id.data:
+        if form.organisation_id is not None and form.organisation_id.data:
             activity.organisation_id = form.organisation_id.data
         if _save(form, activity):
             db.session.commit()

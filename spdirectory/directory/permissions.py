@@ -10,8 +10,10 @@ def can_edit_organisation(user: Any, organisation_id: int | None) -> bool:
         return False
     if user.role == "admin":
         return True
-    return user.role == "provider" and organisation_id is not None and (
-        user.organisation_id == organisation_id
+    return (
+        user.role == "provider"
+        and organisation_id is not None
+        and (user.organisation_id == organisation_id)
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,5 +100,3 @@ class ListingFilters:
 
 def published() -> Select[Any]:
     return select(Activity).where(Activity.status == "published")
-
-

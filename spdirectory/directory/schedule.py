@@ -12,9 +12,11 @@ _SESSION = re.compile(
     r"^(?P<day>[a-z]+)\.?\s+(?P<start>\d{1,2}[:.]\d{2})\s*(?:-|–|—|to)\s*(?P<end>\d{1,2}[:.]\d{2})$",
     re.IGNORECASE,
 )
-_DAY_NAMES = {name.lower(): i for i, name in enumerate(DAYS.values())} | {
-    code: i for i, code in enumerate(DAY_CODES)
-} | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
+_DAY_NAMES = (
+    {name.lower(): i for i, name in enumerate(DAYS.values())}
+    | {code: i for i, code in enumerate(DAY_CODES)}
+    | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
+)
 
 
 class ScheduleError(ValueError):

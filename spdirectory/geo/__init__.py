@@ -1,0 +1,46 @@
+"""Offline UK postcode geocoding and distance helpers."""
+
+from spdirectory.geo.distance import bounding_box, distance_km
+from spdirectory.geo.postcodes import (
+    DATA_DIR_ENV,
+    InvalidPostcode,
+    PostcodeDatabase,
+    PostcodeError,
+    PostcodeLocation,
+    UnknownPostcode,
+    bundled_data_dir,
+    default_data_dir,
+    get_database,
+    location_of_district,
+    lookup,
+    normalise_postcode,
+    postcode_area,
+    postcode_district,
+    postcodes_in,
+    preload,
+    set_data_dir,
+    try_lookup,
+)
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "InvalidPostcode",
+    "PostcodeDatabase",
+    "PostcodeError",
+    "PostcodeLocation",
+    "UnknownPostcode",
+    "bounding_box",
+    "bundled_data_dir",
+    "default_data_dir",
+    "distance_km",
+    "get_database",
+    "location_of_district",
+    "lookup",
+    "normalise_postcode",
+    "postcode_area",
+    "postcode_district",
+    "postcodes_in",
+    "preload",
+    "set_data_dir",
+    "try_lookup",
+]
