@@ -37,6 +37,8 @@ def register_extensions(app: Flask) -> None:
     from .accounts import models as account_models  # noqa: F401
     from .directory import capacity, models  # noqa: F401
     from .extensions import csrf, db, login_manager, migrate
+    from .search import models as search_models  # noqa: F401
+    from .search import sync  # noqa: F401  (index hooks)
     from .sqlite import configure_sqlite
 
     db.init_app(app)
