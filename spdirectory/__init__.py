@@ -33,12 +33,13 @@ def create_app(
 
 
 def register_extensions(app: Flask) -> None:
-    from . import audit  # noqa: F401  (registers the audit flush hook and model)
+    # Importing these registers their models and flush hooks (audit, capacity, search).
+    from . import audit  # noqa: F401
     from .accounts import models as account_models  # noqa: F401
     from .directory import capacity, models  # noqa: F401
     from .extensions import csrf, db, login_manager, migrate
+    from .search import demand, sync  # noqa: F401
     from .search import models as search_models  # noqa: F401
-    from .search import sync  # noqa: F401  (index hooks)
     from .sqlite import configure_sqlite
 
     db.init_app(app)

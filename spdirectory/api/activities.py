@@ -1,65 +1,71 @@
-"""GET /activities, GET /activities/<id>, PATCH /activities/<id>/capacity."""
+"""GET /activities (search), GET /activities/<id>, PATCH /activities/<id>/capacity,
+GET /suggest."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..directory.capacity import CapacityError, lock_activity, update_capacity
 from ..directory.models import Activity
 from ..directory.permissions import can_edit_activity
-from ..directory.queries import ListingFilters, published
 from ..errors import ApiError
 from ..extensions import db
+from ..search import get_backend
+from ..search.demand import log_if_unmet
+from ..search.params import query_from_args
 from . import bp
-from .helpers import json_body, paging, require_user
+from .helpers import json_body, require_user
 from .serialise import activity_detail, activity_summary
 
 
-def _facets(filters: ListingFilters) -> dict[str, dict[str, int]]:
-    rows = db.session.execute(
-        filters.apply(published()).with_only_columns(
-            Activity.categories, Activity.needs, Activity.modes, Activity.kite_mark
-        )
+def activities_by_id(ids: list[int]) -> dict[int, Activity]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Activity).where(Activity.id.in_(ids)).options(selectinload(Activity.organisation))
     ).all()
-    facets: dict[str, Counter[str]] = {
-        "category": Counter(), "need": Counter(), "mode": Counter(), "kite_mark": Counter()
-    }  # fmt: skip
-    for categories, needs, modes, kite_mark in rows:
-        facets["category"].update(categories)
-        facets["need"].update(needs)
-        facets["mode"].update(modes)
-        facets["kite_mark"][kite_mark] += 1
-    return {name: dict(counter.most_common()) for name, counter in facets.items()}
+    return {a.id: a for a in rows}
 
 
 @bp.get("/activities")
 def list_activities() -> Any:
-    filters, errors = ListingFilters.from_args(request.args)
+    config = current_app.config
+    query, errors, place = query_from_args(
+        request.args, per_page=config["PER_PAGE"], max_per_page=config["MAX_PER_PAGE"]
+    )
     if errors:
         raise ApiError(400, "Invalid search parameters", fields=errors)
-    page, per_page = paging()
-    stmt = filters.apply(published())
-    total = db.session.scalar(stmt.with_only_columns(func.count(Activity.id)).order_by(None))
-    rows = db.session.scalars(
-        stmt.options(selectinload(Activity.organisation))
-        .order_by(Activity.title, Activity.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    results = get_backend().search(query)
+    log_if_unmet("search", query, results, place)
+    found = activities_by_id([h.activity_id for h in results.hits])
+    body: dict[str, Any] = {
+        "total": results.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "results": [
+            activity_summary(found[h.activity_id], h.distance_km)
+            for h in results.hits
+            if h.activity_id in found
+        ],
+        "facets": results.facets,
+    }
+    if results.notice:
+        body["notice"] = results.notice
+    return jsonify(body)
+
+
+@bp.get("/suggest")
+def suggest() -> Any:
+    prefix = (request.args.get("q") or "").strip()[:100]
+    limit = request.args.get("limit", 10, type=int) or 10
+    suggestions = get_backend().suggest(prefix, limit=max(1, min(limit, 20))) if prefix else []
     return jsonify(
-        {
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "results": [activity_summary(a) for a in rows],
-            "facets": _facets(filters),
-        }
+        {"suggestions": [{"label": s.label, "type": s.type, "value": s.value} for s in suggestions]}
     )
 
 
