@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
+from .search.cli import search_group
 
 
 def main() -> None:
@@ -29,9 +30,10 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(users)
+    app.cli.add_command(search_group)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise click.ClickException(message)
 
 
@@ -162,6 +164,7 @@ def create_user(
     if len(password) < 10:
         _fail("The password must have at least 10 characters")
     org = None
+    organisation = (organisation or "").strip() or None
     if organisation:
         org = db.session.execute(
             select(Organisation).where(db.func.lower(Organisation.name) == organisation.lower())

@@ -15,6 +15,7 @@ from typing import TextIO
 from sqlalchemy import select, tuple_
 
 from .. import vocab
+from ..db_types import utcnow
 from ..extensions import db
 from .listing import ListingError, apply_listing, parse_listing
 from .models import Activity, Organisation
@@ -77,10 +78,17 @@ def template_csv() -> str:
 
 
 def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(stream)
-    if reader.fieldnames is None:
+    # csv.reader, not DictReader: DictReader skips blank lines without counting them, which
+    # made every row number after a blank line wrong.
+    reader = csv.reader(stream)
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        raise ImportFileError(f"The header row cannot be read as CSV: {exc}") from None
+    if first is None:
         raise ImportFileError("The file is empty: it needs a header row (see the template)")
-    header = [(h or "").strip().lower() for h in reader.fieldnames]
+    # A byte-order mark survives when the caller decoded with plain "utf-8".
+    header = [h.replace("\ufeff", "").strip().lower() for h in first]
     missing = REQUIRED_COLUMNS - set(header)
     if missing:
         raise ImportFileError(
@@ -89,14 +97,22 @@ def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str]]]:
     unknown = [h for h in header if h and h not in TEMPLATE_COLUMNS]
     if unknown:
         raise ImportFileError(f"Unknown column(s) in the header row: {', '.join(unknown)}")
-    reader.fieldnames = header
-    for number, row in enumerate(reader, start=2):
-        if None in row:
-            yield number, {"__error__": "the row has more cells than the header"}
-            continue
-        if not any((v or "").strip() for v in row.values()):
-            continue  # blank lines are not rows
-        yield number, {k: (v or "").strip() for k, v in row.items()}
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise ImportFileError(f"The header row repeats the column(s) {', '.join(repeated)}")
+    number = 1
+    try:
+        # One record is one spreadsheet row, even with line breaks inside quoted cells.
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not rows
+            if any(c.strip() for c in cells[len(header) :]):
+                yield number, {"__error__": "the row has more cells than the header"}
+                continue
+            padded = cells + [""] * (len(header) - len(cells))
+            yield number, {h: c.strip() for h, c in zip(header, padded, strict=False) if h}
+    except csv.Error as exc:
+        raise ImportFileError(f"Row {number + 1} cannot be read as CSV: {exc}") from None
 
 
 class Importer:
@@ -107,6 +123,9 @@ class Importer:
         self.honour_kite_mark = honour_kite_mark
         self.report = ImportReport()
         self._orgs: dict[str, Organisation] = {}
+        # Looked up for the current batch but not yet used (see _prefetch_organisations).
+        self._found: dict[str, Organisation] = {}
+        self._absent: set[str] = set()
 
     def run(
         self,
@@ -131,15 +150,21 @@ class Importer:
         name = row.get("organisation", "").strip()
         if not name:
             raise ListingError({"organisation": "enter the organisation's name"})
-        key = name.lower()
-        if key in self._orgs:
-            return self._orgs[key]
-        org = db.session.execute(
-            select(Organisation).where(db.func.lower(Organisation.name) == key)
-        ).scalar_one_or_none()
         org_type = (row.get("organisation_type") or "").strip().lower()
         if org_type and org_type not in vocab.ORGANISATION_TYPES:
             raise ListingError({"organisation_type": f"unknown organisation type “{org_type}”"})
+        key = name.lower()
+        if key in self._orgs:
+            return self._orgs[key]
+        if key in self._found:
+            org: Organisation | None = self._found.pop(key)
+        elif key in self._absent:
+            org = None
+        else:
+            with db.session.no_autoflush:
+                org = db.session.execute(
+                    select(Organisation).where(db.func.lower(Organisation.name) == key)
+                ).scalar_one_or_none()
         if org is None:
             org = Organisation(
                 name=name,
@@ -155,6 +180,27 @@ class Importer:
                 org.charity_number = row["charity_number"][:20]
         self._orgs[key] = org
         return org
+
+    def _prefetch_organisations(self, batch: list[tuple[int, dict[str, str]]]) -> None:
+        """Look up the batch's organisations in one query. One query per new name would
+        also autoflush the pending rows a few at a time, which made imports several times
+        slower (every flush runs the audit, capacity and search hooks)."""
+        self._found.clear()
+        self._absent.clear()
+        keys = {(row.get("organisation") or "").strip().lower() for _, row in batch} - set(
+            self._orgs
+        )
+        keys.discard("")
+        if not keys:
+            return
+        lowered = db.func.lower(Organisation.name)
+        with db.session.no_autoflush:
+            # Key by the database's lower(), which is what the query compared with.
+            result = db.session.execute(
+                select(lowered, Organisation).where(lowered.in_(sorted(keys)))
+            )
+            self._found = dict(result.all())
+        self._absent = keys - set(self._found)
 
     def _existing(self, batch: list[tuple[int, dict[str, str]]]) -> dict[str, Activity]:
         ids = [row.get("external_id") for _, row in batch if row.get("external_id")]
@@ -173,15 +219,19 @@ class Importer:
             self.report.errors.append(RowError(number, row["__error__"]))
             return False
         external_id = row.get("external_id", "")
+        # Every problem at once, and nothing (not even a new organisation) staged for a bad row.
+        errors = _row_errors(row)
         try:
             clean = parse_listing(row)
-            if not self.honour_kite_mark:
-                clean.values.pop("kite_mark", None)
-            org = self._organisation(row)
         except ListingError as exc:
-            reason = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+            errors.update(exc.errors)
+        if errors:
+            reason = "; ".join(f"{k}: {v}" for k, v in errors.items())
             self.report.errors.append(RowError(number, reason, external_id))
             return False
+        if not self.honour_kite_mark:
+            clean.values.pop("kite_mark", None)
+        org = self._organisation(row)
         activity = existing.get(external_id) if external_id else None
         if activity is None:
             activity = Activity(source=self.source, external_id=external_id or None)
@@ -193,6 +243,13 @@ class Importer:
         else:
             activity.organisation = org
             self.report.updated += 1
+            # As the listing form does: changed figures without a date are current now
+            # (else the listing stays stale and its history row gets the old date).
+            if "capacity_updated_at" not in clean.values and any(
+                clean.values.get(k) != getattr(activity, k)
+                for k in ("capacity", "spare_places", "waitlist_open")
+            ):
+                clean.values["capacity_updated_at"] = utcnow()
         activity.capacity_reason = "import"  # type: ignore[attr-defined]
         apply_listing(activity, clean)
         return True
@@ -202,6 +259,7 @@ class Importer:
         errors_before = len(self.report.errors)
         try:
             existing = self._existing(batch)
+            self._prefetch_organisations(batch)
             for number, row in batch:
                 self._prepare(number, row, existing)
             db.session.commit()
@@ -216,7 +274,9 @@ class Importer:
     def _import_one(self, number: int, row: dict[str, str]) -> None:
         counts = (self.report.created, self.report.updated, self.report.organisations_created)
         try:
-            if self._prepare(number, row, self._existing([(number, row)])):
+            existing = self._existing([(number, row)])
+            self._prefetch_organisations([(number, row)])
+            if self._prepare(number, row, existing):
                 db.session.commit()
         except Exception as exc:
             db.session.rollback()
@@ -229,6 +289,22 @@ class Importer:
                     row.get("external_id", ""),
                 )
             )
+
+
+def _row_errors(row: dict[str, str]) -> dict[str, str]:
+    """Checks of the columns parse_listing does not know (sizes are the columns' own)."""
+    errors: dict[str, str] = {}
+    if len(row.get("external_id") or "") > 200:
+        errors["external_id"] = "must be 200 characters or fewer"
+    name = (row.get("organisation") or "").strip()
+    if not name:
+        errors["organisation"] = "enter the organisation's name"
+    elif len(name) > 200:
+        errors["organisation"] = "the organisation's name must be 200 characters or fewer"
+    org_type = (row.get("organisation_type") or "").strip().lower()
+    if org_type and org_type not in vocab.ORGANISATION_TYPES:
+        errors["organisation_type"] = f"unknown organisation type “{org_type}”"
+    return errors
 
 
 def import_csv(
