@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -53,11 +52,8 @@ def render_item(type_, obj, autogen_context):
 
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave out what migrations make by hand: the FTS5 tables and the tsvector column."""
-    if type_ == "table" and name and name.startswith("search_fts"):
-        return False
-    if type_ == "column" and name == "tsv":
-        return False
-    return True
+    hand_made_table = type_ == "table" and bool(name) and name.startswith("search_fts")
+    return not hand_made_table and not (type_ == "column" and name == "tsv")
 
 
 def run_migrations_offline():

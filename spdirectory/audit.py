@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context
-from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect
+from sqlalchemy import JSON, ForeignKey, Index, String, and_, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db_types import UTCDateTime, utcnow
@@ -80,7 +80,43 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:
+# session.info key: old values read from the database in before_flush (see below).
+_OLD_VALUES = "audit_old_values"
+
+
+@event.listens_for(Session, "before_flush")
+def _read_unloaded_old_values(session: Session, flush_context: Any, instances: Any) -> None:
+    """A column set on an expired object (say, after a commit) has no old value in its
+    history, so the audit would say None → new. Read those from the row, which still holds
+    them until this flush writes."""
+    remembered: dict[Any, dict[str, Any]] = {}
+    session.info[_OLD_VALUES] = remembered
+    for obj in session.dirty:
+        if not isinstance(obj, Audited):
+            continue
+        state = inspect(obj)
+        if state.key is None:
+            continue
+        attrs = []
+        for attr in state.mapper.column_attrs:
+            hist = state.attrs[attr.key].history
+            if attr.key not in obj.audit_exclude and hist.added and not hist.deleted:
+                attrs.append(attr)
+        if not attrs:
+            continue
+        where = and_(
+            *(c == v for c, v in zip(state.mapper.primary_key, state.identity, strict=True))
+        )
+        row = (
+            session.connection()
+            .execute(select(*(attr.columns[0] for attr in attrs)).where(where))
+            .first()
+        )
+        if row is not None:
+            remembered[state] = {attr.key: value for attr, value in zip(attrs, row, strict=True)}
+
+
+def _column_changes(obj: Any, action: str, old_values: dict[str, Any]) -> dict[str, list[Any]]:
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
@@ -95,7 +131,7 @@ def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:
         elif action == "delete":
             changes[key] = [_jsonable(getattr(obj, key)), None]
         elif hist.has_changes():
-            old = hist.deleted[0] if hist.deleted else None
+            old = hist.deleted[0] if hist.deleted else old_values.get(key)
             new = hist.added[0] if hist.added else None
             if old != new:
                 changes[key] = [_jsonable(old), _jsonable(new)]
@@ -105,6 +141,7 @@ def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:
 @event.listens_for(Session, "after_flush")
 def _record_audit(session: Session, flush_context: Any) -> None:
     rows = []
+    old_values = session.info.pop(_OLD_VALUES, None) or {}
     user_id, actor = current_actor()
     now = utcnow()
     for action, objects in (
@@ -117,7 +154,7 @@ def _record_audit(session: Session, flush_context: Any) -> None:
                 continue
             if action == "update" and not session.is_modified(obj, include_collections=False):
                 continue
-            changes = _column_changes(obj, action)
+            changes = _column_changes(obj, action, old_values.get(inspect(obj), {}))
             if action == "update" and not changes:
                 continue
             rows.append(

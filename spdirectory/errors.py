@@ -50,7 +50,11 @@ def json_error(
     body: dict[str, Any] = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
-    return jsonify({"error": body}), status
+    response = jsonify({"error": body})
+    if status == 401:
+        # RFC 9110: a 401 names the scheme that would work.
+        response.headers["WWW-Authenticate"] = 'Bearer realm="spdirectory"'
+    return response, status
 
 
 def init_errors(app: Flask) -> None:
@@ -69,7 +73,12 @@ def init_errors(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         status = error.code or 500
         if wants_json():
-            return json_error(status, error.description or "Error")
+            response, status = json_error(status, error.description or "Error")
+            # Keep Werkzeug's headers, such as Allow on a 405.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response, status
         template = f"errors/{status}.html" if status in (400, 403, 404, 429) else "errors/500.html"
         # Werkzeug fills in its own technical wording; show only messages our code chose.
         custom = error.description if error.description != type(error).description else None

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from spdirectory import create_app
 from spdirectory.config import normalise_database_url
+from tests.clients import IsolatedClient
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -91,6 +92,7 @@ def app(db_backend: str, database_urls: dict[str, str], tmp_path: Path) -> Itera
         {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test-secret"},
         instance_path=tmp_path,
     )
+    flask_app.test_client_class = IsolatedClient
     with flask_app.app_context():
         yield flask_app
         from spdirectory.extensions import db

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask_login import LoginManager, current_user
 from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db_types import utcnow
 from ..errors import ApiError, wants_json
@@ -107,10 +109,20 @@ def clear_failures(email: str) -> None:
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == _failure_keys(email)[0]))
 
 
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(
         select(User).where(User.email == email.strip().lower())
     ).scalar_one_or_none()
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.password_hash:
+        # Spend as long as a real check, so the response time does not tell which email
+        # addresses have accounts.
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user

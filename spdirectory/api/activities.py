@@ -84,6 +84,16 @@ def get_activity(activity_id: int) -> Any:
     return jsonify(activity_detail(activity, current_app.config["STALE_AFTER_DAYS"]))
 
 
+# The bound listing.parse_listing applies; larger numbers overflow the database's integers
+# (a 500 on PostgreSQL from 2**31, on SQLite from 2**63).
+MAX_PLACES = 100_000
+
+
+def _whole_number(value: Any) -> bool:
+    """A JSON integer in range (negatives are left to the capacity rules' own message)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value <= MAX_PLACES
+
+
 @bp.patch("/activities/<int:activity_id>/capacity")
 def patch_capacity(activity_id: int) -> Any:
     user = require_user("provider", "admin")
@@ -93,14 +103,14 @@ def patch_capacity(activity_id: int) -> Any:
         raise ApiError(422, "Unknown fields", fields=dict.fromkeys(unknown, "not accepted here"))
     fields: dict[str, str] = {}
     spare = body.get("spare_places")
-    if not isinstance(spare, int) or isinstance(spare, bool):
-        fields["spare_places"] = "must be a whole number (0 if full)"
+    if not _whole_number(spare):
+        fields["spare_places"] = f"must be a whole number from 0 to {MAX_PLACES} (0 if full)"
     waitlist = body.get("waitlist")
     if waitlist is not None and not isinstance(waitlist, bool):
         fields["waitlist"] = "must be true or false"
     capacity = body.get("capacity")
-    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool)):
-        fields["capacity"] = "must be a whole number"
+    if capacity is not None and not _whole_number(capacity):
+        fields["capacity"] = f"must be a whole number from 0 to {MAX_PLACES}"
     if fields:
         raise ApiError(422, "Invalid capacity update", fields=fields)
     activity = lock_activity(activity_id)

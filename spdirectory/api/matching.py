@@ -46,11 +46,18 @@ def match_person() -> Any:
 
         record(
             "match",
-            text=person.interests,
+            # Free text is left out (as on the match page): it may say who the person is.
+            text="",
+            # What was asked for, never who asked: no age, no full postcode.
             filters={
                 "need": person.needs,
                 "modes": person.modes,
                 "max_distance_km": person.max_distance_km,
+                "requires": {
+                    "wheelchair": person.wheelchair,
+                    "free": person.free_only,
+                    "languages": person.languages,
+                },
             },
             district=postcode_district(person.postcode) if person.postcode else "",
             results=len(results),

@@ -84,7 +84,7 @@ def _record_capacity_history(session: Session, flush_context: Any) -> None:
         if obj not in session.new and not any(
             state.attrs[f].history.has_changes() for f in CAPACITY_FIELDS
         ):
-            continue
+            continue  # the reason stays for a later flush: an autoflush may come first
         rows.append(
             {
                 "activity_id": obj.id,
@@ -100,3 +100,12 @@ def _record_capacity_history(session: Session, flush_context: Any) -> None:
         )
     if rows:
         session.connection().execute(insert(CapacityChange), rows)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_capacity_reasons(session: Session) -> None:
+    """A reason left unused (nothing changed after all) must not label a later change."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Activity):
+            obj.__dict__.pop("capacity_reason", None)

@@ -51,11 +51,32 @@ def _codes(raw: Any, vocabulary: dict[str, str], what: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+# Names people actually write that ISO 639 spells differently (or not at all).
+LANGUAGE_ALIASES = {
+    "bsl": "bfi",
+    "british sign language": "bfi",
+    "punjabi": "pa",
+    "farsi": "fa",
+    "pashto": "ps",
+    "mandarin": "zh",
+    "cantonese": "yue",
+}
+
+
 def normalise_language(text: str) -> str:
-    try:
-        lang = pycountry.languages.lookup(text.strip())
-    except LookupError:
-        raise ValueError(f"“{text}” is not a language we know (use a name or ISO code)") from None
+    """A language name or ISO 639 code → the shortest ISO code ('English' → 'en')."""
+    key = text.strip().lower()
+    if key in LANGUAGE_ALIASES:
+        return LANGUAGE_ALIASES[key]
+    # Exact codes first: pycountry.lookup("en") would fuzzily match the name "En" (enc).
+    lang = pycountry.languages.get(alpha_2=key) or pycountry.languages.get(alpha_3=key)
+    if lang is None:
+        try:
+            lang = pycountry.languages.lookup(key)
+        except LookupError:
+            raise ValueError(
+                f"“{text}” is not a language we know (use a name or ISO code)"
+            ) from None
     return getattr(lang, "alpha_2", None) or lang.alpha_3
 
 
@@ -88,17 +109,19 @@ def parse_cost(raw: Any) -> int | None:
     """'free' → 0 pence; '3.50' or '£3.50' → 350; empty → None (unknown)."""
     if raw is None:
         return None
-    text = str(raw).strip().lower().replace("£", "")
+    text = str(raw).strip().lower()
     if not text:
         return None
+    text = text.removeprefix("£").strip()  # a lone "£" is an error below, not "unknown"
     if text in {"free", "0", "0.00", "no cost"}:
         return 0
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(
-            f"cost must be “free” or an amount in pounds such as 3.50, not “{raw}”"
-        ) from None
+        amount = None
+    # Decimal also reads "NaN" and "Infinity", which compare badly (NaN raises on <).
+    if amount is None or not amount.is_finite():
+        raise ValueError(f"cost must be “free” or an amount in pounds such as 3.50, not “{raw}”")
     if amount < 0 or amount > 10_000:
         raise ValueError("cost must be between £0 and £10,000")
     return int((amount * 100).quantize(Decimal(1)))
@@ -142,6 +165,8 @@ def clean_website(raw: Any) -> str:
         text = "https://" + text
     if not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", text, re.IGNORECASE):
         raise ValueError(f"“{raw}” is not a web address")
+    if len(text) > 500:  # the column's size: longer would fail at the database
+        raise ValueError("web address must be 500 characters or fewer")
     return text
 
 
@@ -162,6 +187,14 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
             fn()
         except (ValueError, PostcodeError, ScheduleError) as exc:
             errors[key] = str(exc)
+
+    def part(key: str, fn: Any) -> Any:
+        """One field of a group checked together: its message goes under its own name."""
+        try:
+            return fn()
+        except ValueError as exc:
+            errors[key] = str(exc)
+            return None
 
     def title() -> None:
         text = (raw.get("title") or "").strip()
@@ -223,8 +256,10 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
         values["cost_pence"] = parse_cost(raw.get("cost"))
 
     def ages() -> None:
-        low = _int(raw.get("age_min"), "minimum age", 0, 120)
-        high = _int(raw.get("age_max"), "maximum age", 0, 120)
+        low = part("age_min", lambda: _int(raw.get("age_min"), "minimum age", 0, 120))
+        high = part("age_max", lambda: _int(raw.get("age_max"), "maximum age", 0, 120))
+        if "age_min" in errors or "age_max" in errors:
+            return
         if low is not None and high is not None and low > high:
             raise ValueError("minimum age is above maximum age")
         values["age_min"], values["age_max"] = low, high
@@ -235,8 +270,13 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
         )
 
     def capacity() -> None:
-        cap = _int(raw.get("capacity"), "capacity", 0, 100_000)
-        spare = _int(raw.get("spare_places"), "spare places", 0, 100_000) or 0
+        cap = part("capacity", lambda: _int(raw.get("capacity"), "capacity", 0, 100_000))
+        spare = part(
+            "spare_places", lambda: _int(raw.get("spare_places"), "spare places", 0, 100_000)
+        )
+        if "capacity" in errors or "spare_places" in errors:
+            return
+        spare = spare or 0
         if cap is not None and spare > cap:
             raise ValueError(f"spare places ({spare}) cannot be more than capacity ({cap})")
         values["capacity"], values["spare_places"] = cap, spare
@@ -251,16 +291,24 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
         if code:
             values["kite_mark"] = code
 
-    def contacts() -> None:
+    def contact_name() -> None:
         values["contact_name"] = (raw.get("contact_name") or "").strip()[:200]
+
+    def phone() -> None:
         values["phone"] = (raw.get("phone") or "").strip()[:40]
+
+    def email() -> None:
         values["email"] = clean_email(raw.get("email"))
+
+    def website() -> None:
         values["website"] = clean_website(raw.get("website"))
 
-    def dates() -> None:
+    def capacity_updated() -> None:
         updated = parse_datetime(raw.get("capacity_updated"), "capacity_updated")
         if updated is not None:
             values["capacity_updated_at"] = updated
+
+    def last_reviewed() -> None:
         reviewed = parse_datetime(raw.get("last_reviewed"), "last_reviewed")
         if reviewed is not None:
             values["last_reviewed_at"] = reviewed
@@ -281,8 +329,12 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
         ("spare_places", capacity),
         ("waitlist", waitlist),
         ("kite_mark", kite_mark),
-        ("email", contacts),
-        ("capacity_updated", dates),
+        ("contact_name", contact_name),
+        ("phone", phone),
+        ("email", email),
+        ("website", website),
+        ("capacity_updated", capacity_updated),
+        ("last_reviewed", last_reviewed),
     ]:
         run(key, fn)
     if errors:

@@ -80,6 +80,8 @@ def next_sessions(
 ) -> list[tuple[date, WeeklySession]]:
     """The next `count` occurrences from `now` (a session already started today is skipped)."""
     found: list[tuple[date, WeeklySession]] = []
+    if count <= 0:
+        return found
     for offset in range(0, 8 * ((count // max(len(sessions), 1)) + 1)):
         day = now.date() + timedelta(days=offset)
         for session in sorted(sessions):

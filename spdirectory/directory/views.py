@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..db_types import utcnow
 from ..extensions import db
 from .models import Activity, Organisation
 from .permissions import can_edit_activity
-from .queries import ListingFilters, published
+from .queries import published
 from .schedule import WeeklySession, next_sessions
 
 bp = Blueprint("directory", __name__)
@@ -38,16 +37,10 @@ def home() -> Any:
 
 @bp.route("/activities")
 def browse() -> Any:
-    filters, errors = ListingFilters.from_args(request.args)
-    stmt = filters.apply(published()).options(selectinload(Activity.organisation))
-    stmt = stmt.order_by(Activity.title, Activity.id)
-    page = db.paginate(
-        stmt,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
-    return render_template("directory/browse.html", page=page, filters=filters, errors=errors)
+    # The search page: search backend, facets, distance (spdirectory/search/views.py).
+    from ..search.views import search_page
+
+    return search_page()
 
 
 def visible_activity(activity_id: int) -> Activity:
