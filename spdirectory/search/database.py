@@ -9,6 +9,7 @@ searchable as soon as it is committed.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,12 +48,21 @@ FTS_WEIGHTS = "10.0, 4.0, 1.0, 3.0"  # title, organisation, body, tags
 BATCH = 2000
 
 
+def fold(text: str) -> str:
+    """Text without accents ("Café" → "Cafe"), for PostgreSQL's full text, which (unlike
+    FTS5's unicode61 tokenizer) keeps them: a search for "cafe" must find "Memory Café"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _pg_tsquery(concepts: list[tuple[str, ...]]) -> str:
     parts = []
     for alternatives in concepts:
         options = []
         for alt in alternatives:
-            tokens = [t.replace("'", "") for t in alt.split() if t.replace("'", "")]
+            # Split at apostrophes as PostgreSQL's parser does with the documents: "men's
+            # shed" is men, s, shed (to_tsquery turns the stop word "s" into a gap, <2>).
+            tokens = fold(alt).replace("'", " ").split()
             if tokens:
                 options.append("(" + " <-> ".join(tokens) + ")")
         if options:
@@ -162,19 +172,25 @@ class DatabaseBackend(SearchBackend):
         total, facets = self._count_and_facets(connection, base, params, query.with_facets)
         d2 = self._distance2(query) if query.near else None
         score: Any
-        if relevance is not None:
-            score = relevance / (1.0 + d2 / DISTANCE_SCALE_KM**2) if d2 is not None else relevance
+        if relevance is not None and d2 is not None:
+            # No place (online or phone only): no distance, so nothing to damp.
+            score = relevance / (1.0 + func.coalesce(d2, 0.0) / DISTANCE_SCALE_KM**2)
+        elif relevance is not None:
+            score = relevance
         else:
             score = literal_column("0.0")
         order: list[Any]
+        # Activities without a place sort after every distance (NULLs sort first on SQLite
+        # and last on PostgreSQL unless told).
+        by_distance = [doc.c.latitude.is_(None), d2.asc()] if d2 is not None else []
         if query.sort == "distance" and d2 is not None:
-            order = [d2.asc()]
+            order = by_distance
         elif query.sort == "updated":
             order = [doc.c.capacity_updated_at.desc()]
         elif relevance is not None:
             order = [score.desc()]
         elif d2 is not None:
-            order = [d2.asc()]
+            order = by_distance
         else:
             order = [
                 case((doc.c.spare_places > 0, 0), (doc.c.waitlist_open.is_(True), 1), else_=2),
@@ -244,7 +260,7 @@ class DatabaseBackend(SearchBackend):
         connection = db.session.connection()
         per_kind = max(limit, 5)
         for kind, text_column in (("activity", doc.c.title), ("organisation", doc.c.organisation)):
-            for value in self._prefix_matches(connection, text_column, kind, terms, per_kind):
+            for value in self._prefix_matches(connection, text_column, terms, per_kind):
                 found.append(
                     Suggestion(value, kind, value)  # type: ignore[arg-type]
                 )
@@ -260,24 +276,23 @@ class DatabaseBackend(SearchBackend):
 
     @staticmethod
     def _prefix_matches(
-        connection: Connection, text_column: Any, kind: str, terms: list[str], limit: int
+        connection: Connection, text_column: Any, terms: list[str], limit: int
     ) -> list[str]:
-        if connection.dialect.name == "sqlite":
-            fts_column = "title" if kind == "activity" else "organisation"
-            exact = " AND ".join(f'"{t}"' for t in terms[:-1])
-            match = f'{fts_column} : ({exact + " AND " if exact else ""}"{terms[-1]}" *)'
-            rows = connection.execute(
-                select(text_column)
-                .select_from(_with_fts())
-                .where(text("search_fts MATCH :m"))
-                .group_by(text_column)
-                .order_by(func.min(fts_table.c.rank))
-                .limit(limit),
-                {"m": match},
-            ).scalars()
-            return list(rows)
+        """Distinct values in which every term starts a word. LIKE on the stored text on
+        both databases: an FTS5 prefix query matches stemmed tokens, so "walkin" (not a
+        prefix of the stem "walk") found nothing while the user was still typing."""
         lowered = func.lower(text_column)
-        conditions = [or_(lowered.like(f"{t}%"), lowered.like(f"% {t}%")) for t in terms]
+        conditions = []
+        for term in terms:
+            t = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(
+                or_(
+                    lowered.like(f"{t}%", escape="\\"),
+                    lowered.like(f"% {t}%", escape="\\"),
+                    lowered.like(f"%-{t}%", escape="\\"),
+                    lowered.like(f"%({t}%", escape="\\"),
+                )
+            )
         rows = connection.execute(
             select(text_column)
             .where(and_(*conditions))
@@ -330,10 +345,10 @@ def _insert(connection: Connection, documents: list[Document]) -> int:
             [
                 {
                     "id": d.row["activity_id"],
-                    "title": d.row["title"],
-                    "organisation": d.row["organisation"],
-                    "body": d.description,
-                    "tags": f"{d.category_labels} {d.need_labels}",
+                    "title": fold(d.row["title"]),
+                    "organisation": fold(d.row["organisation"]),
+                    "body": fold(d.description),
+                    "tags": fold(f"{d.category_labels} {d.need_labels}"),
                 }
                 for d in documents
             ],

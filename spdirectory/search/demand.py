@@ -4,6 +4,7 @@ capacity-gap reports."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,25 @@ class UnmetSearch(db.Model):
     outcome: Mapped[str] = mapped_column(String(20))
 
 
+# What a link worker might type into a search or a person's interests that identifies
+# someone: email addresses, phone and other long numbers, full postcodes (the district is
+# kept separately), and names after a title ("Mrs Ada Smith").
+_PERSONAL = [
+    re.compile(r"\S+@\S+"),
+    re.compile(r"\+?\d[\d\s().-]{4,}\d"),
+    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE),
+    re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\b\.?(?:\s+[A-Z][\w'-]*){1,3}"),
+    re.compile(r"\d{3,}"),
+]
+
+
+def anonymise_text(text: str) -> str:
+    """Text for the demand log with anything that looks like personal data removed."""
+    for pattern in _PERSONAL:
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
+
+
 def record(
     kind: str,
     *,
@@ -44,7 +64,7 @@ def record(
         db.session.add(
             UnmetSearch(
                 kind=kind,
-                query_text=text[:500],
+                query_text=anonymise_text(text)[:500],
                 filters=filters,
                 postcode_district=district,
                 results=results,

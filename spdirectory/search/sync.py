@@ -39,9 +39,9 @@ def _touched(session: Session) -> set[int]:
                 org_ids.add(obj.id)
     if org_ids:
         ids.update(
-            session.connection().execute(
-                select(Activity.id).where(Activity.organisation_id.in_(org_ids))
-            ).scalars()
+            session.connection()
+            .execute(select(Activity.id).where(Activity.organisation_id.in_(org_ids)))
+            .scalars()
         )
     ids.discard(None)  # type: ignore[arg-type]
     return ids
