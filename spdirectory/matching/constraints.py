@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..geo import distance_km
 from .candidate import Candidate
@@ -14,11 +15,18 @@ class Rules:
     require_kite_mark: bool = False
 
 
+@lru_cache(maxsize=4096)
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Each candidate's distance is wanted three times (constraints, then scoring), and
+    # geopy's great circle costs tens of microseconds a call.
+    return distance_km(lat1, lon1, lat2, lon2)
+
+
 def distance_to(candidate: Candidate, person: Person) -> float | None:
     if not person.located or candidate.latitude is None or candidate.longitude is None:
         return None
     assert person.latitude is not None and person.longitude is not None
-    return distance_km(person.latitude, person.longitude, candidate.latitude, candidate.longitude)
+    return _km(person.latitude, person.longitude, candidate.latitude, candidate.longitude)
 
 
 def usable_modes(candidate: Candidate, person: Person) -> list[str]:

@@ -66,16 +66,27 @@ def _time(value: Any, where: str, errors: dict[str, str]) -> time | None:
     return None
 
 
+def _known(value: Any, vocabulary: dict[str, str]) -> bool:
+    # Any JSON value may arrive here: only strings can be codes (lists are unhashable).
+    return isinstance(value, str) and value in vocabulary
+
+
 def parse_person(body: dict[str, Any]) -> Person:
-    """Validate a match request body (CONTRACTS.md); raise ProfileError with every problem."""
+    """Validate a match request body (CONTRACTS.md); raise ProfileError with every problem.
+    A JSON null counts as leaving the field out."""
     from ..geo import PostcodeError, lookup
 
     errors: dict[str, str] = {}
     person = Person()
+    body = {key: value for key, value in body.items() if value is not None}
 
     modes = body.get("modes")
     if modes is not None:
-        if not isinstance(modes, list) or any(m not in vocab.MODES for m in modes) or not modes:
+        if (
+            not isinstance(modes, list)
+            or not modes
+            or not all(_known(m, vocab.MODES) for m in modes)
+        ):
             errors["modes"] = f"must be a non-empty list of {', '.join(vocab.MODES)}"
         else:
             person.modes = list(dict.fromkeys(modes))
@@ -109,8 +120,10 @@ def parse_person(body: dict[str, Any]) -> Person:
             person.max_distance_km = float(distance)
 
     needs = body.get("needs", [])
-    if not isinstance(needs, list) or any(n not in vocab.NEEDS for n in needs):
-        bad = [n for n in needs if n not in vocab.NEEDS] if isinstance(needs, list) else needs
+    if not isinstance(needs, list):
+        errors["needs"] = "must be a list of need codes such as loneliness"
+    elif not all(_known(n, vocab.NEEDS) for n in needs):
+        bad = ", ".join(repr(n) for n in needs if not _known(n, vocab.NEEDS))
         errors["needs"] = f"unknown need code(s): {bad}"
     else:
         person.needs = list(dict.fromkeys(needs))
@@ -134,7 +147,7 @@ def parse_person(body: dict[str, Any]) -> Person:
     else:
         for i, slot in enumerate(availability):
             where = f"availability[{i}]"
-            if not isinstance(slot, dict) or slot.get("day") not in vocab.DAYS:
+            if not isinstance(slot, dict) or not _known(slot.get("day"), vocab.DAYS):
                 errors[where] = 'needs "day" (mon … sun), "from" and "to"'
                 continue
             start = _time(slot.get("from", "00:00"), where, errors)
@@ -146,7 +159,7 @@ def parse_person(body: dict[str, Any]) -> Person:
                     day_index = vocab.DAY_CODES.index(slot["day"])
                     person.availability.append(Window(day_index, start, end))
 
-    requires = body.get("requires", {}) or {}
+    requires = body.get("requires", {})
     if not isinstance(requires, dict):
         errors["requires"] = "must be an object"
     else:

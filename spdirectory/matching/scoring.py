@@ -21,6 +21,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "freshness": 0.10,
 }
 DISTANCE_SCALE_KM = 3.0  # score halves roughly every 2 km at this scale (exp decay)
+# Taking part online or by phone needs no travel, but social prescribing is about the
+# community near the person: remote counts like meeting in person about 3 km away
+# (e^(-3/3) ≈ 0.37), so a national phone line does not outrank the group round the corner.
+REMOTE_REACH = 0.35
 
 
 @dataclass
@@ -60,11 +64,14 @@ def score_candidate(
     person: Person,
     *,
     text_relevance: float,
+    matched_interests: list[str] | None = None,
     now: datetime,
     stale_after_days: int,
     weights: dict[str, float] | None = None,
 ) -> Scored:
-    """Score an eligible candidate in [0, 1] and explain it. text_relevance is in [0, 1]."""
+    """Score an eligible candidate in [0, 1] and explain it. text_relevance is in [0, 1];
+    matched_interests, when given, are the person's interests the activity matches (named
+    in the reasons instead of the whole of person.interests)."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     reasons: list[str] = []
     warnings: list[str] = []
@@ -78,18 +85,27 @@ def score_candidate(
         )
 
     parts["interests"] = max(0.0, min(text_relevance, 1.0))
-    if person.interests and text_relevance > 0:
+    if matched_interests:
+        reasons.append("Matches " + _join([f"“{term}”" for term in matched_interests]))
+    elif matched_interests is None and person.interests and text_relevance > 0:
         reasons.append(f"Matches “{person.interests}”")
 
     modes = usable_modes(candidate, person)
     distance = distance_to(candidate, person)
-    if "in_person" in modes and distance is not None:
-        parts["distance"] = math.exp(-distance / DISTANCE_SCALE_KM)
+    remote = [vocab.label(vocab.MODES, m).lower() for m in modes if m != "in_person"]
+    nearby = "in_person" in modes and distance is not None
+    # The best way the person can take part counts: an activity that meets 8 km away and
+    # also runs online is at least as reachable as one that is only online.
+    parts["distance"] = max(
+        math.exp(-distance / DISTANCE_SCALE_KM) if nearby and distance is not None else 0.0,
+        REMOTE_REACH if remote else 0.0,
+    )
+    if nearby:
         reasons.append(f"{distance:.1f} km away")
-    else:
-        parts["distance"] = 0.8  # remote: no travel at all, but not the same as nearby
-        remote = [vocab.label(vocab.MODES, m).lower() for m in modes if m != "in_person"]
-        reasons.append("Takes part " + _join(remote) + " – no travel")
+    if remote:
+        reasons.append(
+            ("Also takes part " if nearby else "Takes part ") + _join(remote) + " – no travel"
+        )
 
     if not candidate.sessions:
         parts["times"] = 0.5
@@ -128,11 +144,14 @@ def score_candidate(
         reasons.append(f"Capacity confirmed {when}")
     else:
         # Stale listings are demoted, more so the older they get.
-        parts["freshness"] = max(0.0, 1.0 - age_days / (4 * stale_after_days))
+        parts["freshness"] = max(0.0, 1.0 - age_days / (4 * max(stale_after_days, 1)))
         warnings.append(f"Capacity not confirmed for {age_days} days")
 
     if person.wheelchair and candidate.wheelchair_accessible and "in_person" in modes:
         reasons.append("Wheelchair accessible")
 
-    total = sum(w[k] * parts[k] for k in parts) / sum(w[k] for k in parts)
+    # Weights come from configuration: a set that sums to nothing scores everything alike
+    # rather than dividing by zero.
+    weight = sum(w[k] for k in parts)
+    total = sum(w[k] * parts[k] for k in parts) / weight if weight > 0 else 0.0
     return Scored(candidate, round(total, 4), distance, reasons, warnings, parts)
