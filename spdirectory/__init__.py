@@ -60,11 +60,13 @@ def register_blueprints(app: Flask) -> None:
     from .directory.manage import bp as manage_bp
     from .directory.views import bp as directory_bp
     from .extensions import csrf
+    from .search import views as search_views
 
     app.register_blueprint(directory_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(search_views.bp)  # /match, /shortlist (the search page is /activities)
     # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
