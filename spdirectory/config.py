@@ -81,7 +81,11 @@ def _load_file(app: Flask, path: Path) -> None:
 def _instance_secret(instance: Path) -> str:
     """A random key made once per installation, so sessions survive restarts without a constant."""
     key_file = instance / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+    try:
+        # Created owner-only from the start (O_EXCL: two workers starting together agree).
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
     return key_file.read_text().strip()

@@ -91,6 +91,7 @@ class CapacityForm(FlaskForm):
         validators=[
             InputRequired("Enter the number of spare places (0 if full)"),
             NumberRange(min=0, message="Spare places cannot be negative"),
+            NumberRange(max=100_000, message="Spare places must be 100000 or fewer"),
         ],
     )
     waitlist = BooleanField("Waiting list open")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
@@ -16,6 +17,7 @@ from .queries import published
 from .schedule import WeeklySession, next_sessions
 
 bp = Blueprint("directory", __name__)
+LONDON = ZoneInfo("Europe/London")
 
 
 @bp.route("/")
@@ -56,7 +58,8 @@ def visible_activity(activity_id: int) -> Activity:
 def activity(activity_id: int) -> Any:
     item = visible_activity(activity_id)
     sessions = [WeeklySession(s.day_index, s.starts, s.ends) for s in item.sessions]
-    upcoming = next_sessions(sessions, utcnow().replace(tzinfo=None), count=3)
+    # Sessions are local times: count from the time on a clock in England, not UTC.
+    upcoming = next_sessions(sessions, utcnow().astimezone(LONDON).replace(tzinfo=None), count=3)
     return render_template(
         "directory/activity.html",
         activity=item,
