@@ -17,7 +17,7 @@ from sqlalchemy import select, tuple_
 from .. import vocab
 from ..db_types import utcnow
 from ..extensions import db
-from .listing import ListingError, apply_listing, parse_listing
+from .listing import ListingError, apply_listing, listing_fields, parse_listing
 from .models import Activity, Organisation
 
 TEMPLATE_COLUMNS = [
@@ -219,10 +219,12 @@ class Importer:
             self.report.errors.append(RowError(number, row["__error__"]))
             return False
         external_id = row.get("external_id", "")
+        activity = existing.get(external_id) if external_id else None
         # Every problem at once, and nothing (not even a new organisation) staged for a bad row.
         errors = _row_errors(row)
         try:
-            clean = parse_listing(row)
+            # An update touches only the columns the file has: the others keep what is stored.
+            clean = parse_listing(row if activity is None else listing_fields(activity) | row)
         except ListingError as exc:
             errors.update(exc.errors)
         if errors:
@@ -232,7 +234,6 @@ class Importer:
         if not self.honour_kite_mark:
             clean.values.pop("kite_mark", None)
         org = self._organisation(row)
-        activity = existing.get(external_id) if external_id else None
         if activity is None:
             activity = Activity(source=self.source, external_id=external_id or None)
             activity.organisation = org

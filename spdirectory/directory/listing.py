@@ -342,6 +342,43 @@ def parse_listing(raw: Mapping[str, Any], *, partial: bool = False) -> CleanList
     return clean
 
 
+def listing_fields(activity: Any) -> dict[str, str]:
+    """An activity's stored listing as raw fields (CSV names), the inverse of parse_listing:
+    what an update that names only some columns keeps for the others."""
+    from ..templating import language_name
+
+    def yes_no(value: bool | None) -> str:
+        return {True: "yes", False: "no"}.get(value, "")  # type: ignore[arg-type]
+
+    def number(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    cost = activity.cost_pence
+    return {
+        "title": activity.title or "",
+        "description": activity.description or "",
+        "categories": "; ".join(activity.categories or []),
+        "needs": "; ".join(activity.needs or []),
+        "modes": "; ".join(activity.modes or []),
+        "referral_routes": "; ".join(activity.referral_routes or []),
+        "languages": "; ".join(language_name(c) for c in activity.languages or []),
+        "schedule": activity.schedule or "",
+        "address": activity.address or "",
+        "postcode": activity.postcode or "",
+        "cost": "" if cost is None else "free" if cost == 0 else f"{cost / 100:.2f}",
+        "age_min": number(activity.age_min),
+        "age_max": number(activity.age_max),
+        "wheelchair_accessible": yes_no(activity.wheelchair_accessible),
+        "capacity": number(activity.capacity),
+        "spare_places": number(activity.spare_places),
+        "waitlist": yes_no(activity.waitlist_open),
+        "contact_name": activity.contact_name or "",
+        "email": activity.email or "",
+        "phone": activity.phone or "",
+        "website": activity.website or "",
+    }
+
+
 def apply_listing(activity: Any, clean: CleanListing) -> None:
     """Copy clean values onto an Activity, rebuilding its sessions when the schedule changed."""
     from .models import ActivitySession

@@ -400,3 +400,35 @@ def test_row_errors_csv(app: Flask, make: Any) -> None:
     report = run("w1,Walkers,,walking,LS1 1AZ,,,")
     rows = list(csv.reader(io.StringIO(row_errors_csv(report))))
     assert rows == [["row", "external_id", "reason"], ["2", "w1", "title: enter a title"]]
+
+
+def test_update_keeps_the_columns_the_file_does_not_have(app: Flask) -> None:
+    full = (
+        "external_id,organisation,title,categories,needs,description,postcode,schedule,"
+        "languages,cost,age_min,wheelchair_accessible,capacity,spare_places,waitlist"
+    )
+    run(
+        "k1,Kirkstall Club,Chair yoga,physical_activity,loneliness;low_mood,Gentle stretches,"
+        "LS5 3BT,Wed 14:00-15:00,English;Polish,2.50,60,yes,12,4,yes",
+        header=full,
+    )
+    # A provider's system sends only what changed: spare places.
+    report = run(
+        "k1,Kirkstall Club,Chair yoga,physical_activity,0",
+        header="external_id,organisation,title,categories,spare_places",
+    )
+    assert errors(report) == [] and report.updated == 1
+    item = activity("k1")
+    assert item.spare_places == 0
+    assert item.description == "Gentle stretches"
+    assert item.needs == ["loneliness", "low_mood"]
+    assert item.schedule == "Wed 14:00-15:00" and len(item.sessions) == 1
+    assert item.languages == ["en", "pl"]
+    assert (item.cost_pence, item.age_min, item.wheelchair_accessible) == (250, 60, True)
+    assert (item.capacity, item.waitlist_open, item.postcode) == (12, True, "LS5 3BT")
+    # A column that is present but empty still clears its value.
+    run(
+        "k1,Kirkstall Club,Chair yoga,physical_activity,",
+        header="external_id,organisation,title,categories,description",
+    )
+    assert activity("k1").description == ""
