@@ -64,7 +64,10 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"\nServing on http://{host}:{port}  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside a `flask`/`spdirectory` CLI command.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("import")
