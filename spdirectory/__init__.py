@@ -38,6 +38,8 @@ def register_extensions(app: Flask) -> None:
     from .accounts import models as account_models  # noqa: F401
     from .directory import capacity, models  # noqa: F401
     from .extensions import csrf, db, login_manager, migrate
+    from .referrals import models as referral_models  # noqa: F401
+    from .reports import models as report_models  # noqa: F401
     from .search import demand, sync  # noqa: F401
     from .search import models as search_models  # noqa: F401
     from .sqlite import configure_sqlite
@@ -60,12 +62,16 @@ def register_blueprints(app: Flask) -> None:
     from .directory.manage import bp as manage_bp
     from .directory.views import bp as directory_bp
     from .extensions import csrf
+    from .referrals.views import bp as referrals_bp
+    from .reports.views import bp as reports_bp
     from .search import views as search_views
 
     app.register_blueprint(directory_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(search_views.bp)  # /match, /shortlist (the search page is /activities)
     # The API authenticates bearer tokens itself and checks CSRF for cookie sessions.
     csrf.exempt(api_bp)

@@ -31,6 +31,12 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(users)
     app.cli.add_command(search_group)
+    from .referrals.cli import referrals_group
+
+    app.cli.add_command(referrals_group)
+    from .reports.cli import areas_group
+
+    app.cli.add_command(areas_group)
 
 
 def _fail(message: str) -> NoReturn:

@@ -32,6 +32,27 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "DEMO_SEED": 20261123,
+    # Referrals: open referrals unchanged this many days show as "follow-up due" to the
+    # link worker; ONS4 distance travelled is shown only from this many people (privacy).
+    "REFERRAL_FOLLOW_UP_DAYS": 14,
+    "OUTCOMES_MIN_PEOPLE": 10,
+    # Capacity-gap reports and the fund calculator (docs/reports.md).
+    "REPORT_DEFAULT_AREA_TYPE": "ward",
+    "REPORT_PRIORITY_WEIGHTS": {
+        "demand": 0.35,
+        "unmet": 0.25,
+        "waitlist": 0.15,
+        "scarcity": 0.15,
+        "trend": 0.10,
+    },
+    "REPORT_SUPPRESS_BELOW": 5,
+    "REPORT_SPLIT_TOP": 5,
+    "REPORT_PG_WORK_MEM": "64MB",
+    "FUND_PER_HEAD_PENCE": 90,
+    "FUND_BASE_YEAR": 2025,
+    # September CPI (ONS, annual rate %) by year; the cpi_index table overrides these.
+    "FUND_CPI_SEPTEMBER": {2024: 1.7, 2025: 3.8},
+    "FUND_CPI_ASSUMED": 2.0,
 }
 
 ENV_VARS = ("DATABASE_URL", "ELASTICSEARCH_URL", "SECRET_KEY")

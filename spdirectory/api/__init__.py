@@ -33,4 +33,4 @@ def _csrf_for_cookie_sessions() -> None:
         ) from None
 
 
-from . import activities, matching  # noqa: E402,F401  (registers routes)
+from . import activities, matching, referrals, reports  # noqa: E402,F401  (registers routes)

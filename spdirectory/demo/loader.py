@@ -141,6 +141,9 @@ def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
                 f"row {first.row}: {first.reason})"
             )
         _kite_mark_dates(seed, today)
+        from ..reports.demo import load_demo_areas
+
+        load_demo_areas()  # wards, PCNs, place and ICB for the capacity-gap reports
 
         # The importer matches organisation names without regard to case; so does this.
         wanted = [main_org.lower(), second_org.lower()]

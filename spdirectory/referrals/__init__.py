@@ -1,0 +1,1 @@
+"""Closed-loop referrals: state machine, capacity integrity, inbox and caseload, outcomes."""

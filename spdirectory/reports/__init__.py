@@ -1,0 +1,1 @@
+"""Capacity-gap reports and fund investment priorities for fund panels (docs/reports.md)."""

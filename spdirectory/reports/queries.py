@@ -1,0 +1,449 @@
+"""Supply and demand, aggregated in SQL (GROUP BY) by area × category.
+
+Every query maps rows to areas through `area_district` (postcode district → area of the
+chosen type) and to categories through a small literal table of category codes matched
+against the padded CodeList text (`' walking green_nature '`). Only the grouped rows come
+back to Python, so a 12-month report over a million referrals stays one pass per source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import ColumnElement, Select
+
+from .. import vocab
+from ..directory.models import Activity, CapacityChange
+from ..extensions import db
+from ..referrals.models import Referral, ReferralEvent
+from ..search.demand import UnmetSearch
+from .models import Area, AreaDistrict
+
+Key = tuple[int | None, str | None]  # (area id, category); None where not grouped
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one report covers: a period [start, end), how it is grouped, and filters."""
+
+    start: datetime
+    end: datetime
+    by_area: bool
+    by_category: bool
+    area_type: str
+    area_ids: tuple[int, ...] = ()  # only these areas (any type); empty: all of area_type
+    categories: tuple[str, ...] = ()  # only these categories; empty: all
+    as_of: datetime | None = None  # ignore anything recorded after this moment
+    last_month: datetime | None = None  # start of the period's last month (trend)
+    previous_month: datetime | None = None  # start of the month before it
+
+    @property
+    def until(self) -> datetime:
+        """The end of the period, or the as-of moment when that comes first."""
+        return min(self.end, self.as_of) if self.as_of else self.end
+
+    @property
+    def uses_areas(self) -> bool:
+        return self.by_area or bool(self.area_ids)
+
+
+def unmet_need_model() -> Any:
+    """The recorded-unmet-needs model (referrals area), or None before it exists."""
+    try:
+        from ..unmet_needs.models import UnmetNeed  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return UnmetNeed
+
+
+def category_table(scope: Scope) -> Any:
+    codes = scope.categories or tuple(vocab.CATEGORIES)
+    parts = [select(literal(code, String(40)).label("code")) for code in codes]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("cats")
+
+
+def area_map(scope: Scope) -> Any:
+    """district → area_id for the areas the report rows are (or are limited to)."""
+    query = select(AreaDistrict.area_id, AreaDistrict.district).join(
+        Area, Area.id == AreaDistrict.area_id
+    )
+    if scope.area_ids:
+        query = query.where(Area.id.in_(scope.area_ids))
+    else:
+        query = query.where(Area.type == scope.area_type)
+    if not scope.by_area:
+        # Categories only: each district once, however many of the areas contain it.
+        query = select(AreaDistrict.district).join(Area, Area.id == AreaDistrict.area_id)
+        query = query.where(
+            Area.id.in_(scope.area_ids) if scope.area_ids else Area.type == scope.area_type
+        ).distinct()
+    # Materialised: computed once and probed per row (both databases honour the hint).
+    return _materialised(query.cte("am"))
+
+
+def activity_categories(scope: Scope) -> Any:
+    """activity id → category, exploded once per query, so demand rows join on an integer
+    instead of matching every category pattern against every referral."""
+    a = Activity.__table__
+    cats = category_table(scope)
+    query = select(a.c.id.label("activity_id"), cats.c.code.label("code")).join(
+        cats, a.c.categories.like(literal("% ") + cats.c.code + literal(" %"))
+    )
+    return _materialised(query.cte("ac"))
+
+
+def _materialised(cte: Any) -> Any:
+    """SQLite would otherwise re-run the CTE for every row; PostgreSQL plans better with it
+    inlined (a materialised CTE hides its row count from the planner)."""
+    if db.engine.dialect.name == "sqlite":
+        return cte.prefix_with("MATERIALIZED")
+    return cte
+
+
+def _grouped(
+    scope: Scope,
+    base: Select[Any],
+    district: ColumnElement[Any],
+    codes_column: ColumnElement[Any] | None,
+    *,
+    json_codes: bool = False,
+    activity_id: ColumnElement[Any] | None = None,
+) -> Select[Any]:
+    """Add the area and category joins and GROUP BY to a query of aggregates."""
+    keys: list[Any] = []
+    if scope.uses_areas:
+        am = area_map(scope)
+        base = base.join(am, am.c.district == district)
+        keys.append(am.c.area_id if scope.by_area else null())
+    else:
+        keys.append(null())
+    if scope.by_category or scope.categories:
+        cats = category_table(scope)
+        if codes_column is None:
+            condition = None  # categories come from the activity (activity_id)
+        elif json_codes:
+            # Search filters are JSON ({"category": ["walking"]}); the quoted code is unique
+            # among all vocabularies, so a text match is exact enough and portable.
+            condition = cast(codes_column, Text).like(literal('%"') + cats.c.code + literal('"%'))
+        else:
+            condition = codes_column.like(literal("% ") + cats.c.code + literal(" %"))
+        if scope.by_category and activity_id is not None:
+            ac = activity_categories(scope)
+            base = base.join(ac, ac.c.activity_id == activity_id)
+            keys.append(ac.c.code)
+        elif scope.by_category:
+            base = base.join(cats, condition)
+            keys.append(cats.c.code)
+        elif activity_id is not None:
+            # Filtered, not grouped: a row counts once however many chosen categories match.
+            ac = activity_categories(scope)
+            base = base.where(select(ac.c.code).where(ac.c.activity_id == activity_id).exists())
+            keys.append(null())
+        else:
+            base = base.where(select(cats.c.code).where(condition).exists())
+            keys.append(null())
+    else:
+        keys.append(null())
+    labelled = [keys[0].label("area_id"), keys[1].label("category")]
+    grouping = [k for k, on in ((keys[0], scope.by_area), (keys[1], scope.by_category)) if on]
+    query = base.add_columns(*labelled)
+    return query.group_by(*grouping) if grouping else query
+
+
+def _rows(query: Select[Any]) -> list[Any]:
+    return list(db.session.execute(query).mappings())
+
+
+def _count_between(column: Any, start: datetime | None, end: datetime | None) -> Any:
+    if start is None or end is None:
+        return literal(0)
+    return func.sum(case((and_(column >= start, column < end), 1), else_=0))
+
+
+def supply(scope: Scope) -> dict[Key, dict[str, int]]:
+    """Activities, places per week, spare places and open waitlists per cell, as of
+    `scope.as_of` (from capacity history) or now."""
+    a = Activity.__table__
+    if scope.as_of is None:
+        capacity, spare, waitlist = a.c.capacity, a.c.spare_places, a.c.waitlist_open
+        base = select().select_from(a).where(a.c.status == "published")
+    else:
+        latest = (
+            select(
+                CapacityChange.activity_id.label("activity_id"),
+                func.max(CapacityChange.id).label("change_id"),
+            )
+            .where(CapacityChange.at <= scope.as_of)
+            .group_by(CapacityChange.activity_id)
+            .subquery("latest")
+        )
+        cc = CapacityChange.__table__.alias("cc")
+        capacity = case((cc.c.id.is_(None), a.c.capacity), else_=cc.c.capacity)
+        spare = func.coalesce(cc.c.spare_places, a.c.spare_places)
+        waitlist = func.coalesce(cc.c.waitlist_open, a.c.waitlist_open)
+        base = (
+            select()
+            .select_from(a)
+            .outerjoin(latest, latest.c.activity_id == a.c.id)
+            .outerjoin(cc, cc.c.id == latest.c.change_id)
+            .where(a.c.status == "published", a.c.created_at <= scope.as_of)
+        )
+    base = base.add_columns(
+        func.count().label("activities"),
+        func.coalesce(func.sum(func.coalesce(capacity, 0)), 0).label("places"),
+        func.coalesce(func.sum(spare), 0).label("spare"),
+        func.coalesce(func.sum(case((waitlist, 1), else_=0)), 0).label("waitlists"),
+    )
+    query = _grouped(scope, base, a.c.postcode_district, a.c.categories)
+    return _collect(query, ("activities", "places", "spare", "waitlists"))
+
+
+def _per_activity(scope: Scope, inner: Any, names: Sequence[str]) -> dict[Key, dict[str, int]]:
+    """Sum counts pre-aggregated per (activity, district) by area × category.
+
+    Aggregating first shrinks a million referrals to about one row per activity before the
+    area and category joins, which is what keeps the full report fast.
+    """
+    base = (
+        select()
+        .select_from(inner)
+        .add_columns(*(func.sum(inner.c[name]).label(name) for name in names))
+    )
+    query = _grouped(scope, base, inner.c.district, None, activity_id=inner.c.activity_id)
+    return _collect(query, names)
+
+
+REFERRAL_COUNTS = (
+    "referrals",
+    "referrals_last",
+    "referrals_previous",
+    "declined_full",
+    "waitlisted",
+)
+
+
+def referral_demand(scope: Scope) -> dict[Key, dict[str, int]]:
+    """Referrals sent in the period, declines because full and waitlist entries (by when
+    they happened), in the person's district (or the activity's): one pass over both
+    tables, pre-aggregated per activity."""
+    r = Referral.__table__
+    e = ReferralEvent.__table__
+    zero = literal(0)
+    a = Activity.__table__
+    # The person's district when the link worker gave one, else the activity's.
+    district = func.coalesce(func.nullif(r.c.person_district, ""), a.c.postcode_district)
+    sent = (
+        select(
+            r.c.activity_id,
+            district.label("district"),
+            literal(1).label("referrals"),
+            case((r.c.created_at >= scope.last_month, 1), else_=0).label("referrals_last"),
+            case(
+                (
+                    and_(r.c.created_at >= scope.previous_month, r.c.created_at < scope.last_month),
+                    1,
+                ),
+                else_=0,
+            ).label("referrals_previous"),
+            zero.label("declined_full"),
+            zero.label("waitlisted"),
+        )
+        .join(a, a.c.id == r.c.activity_id)
+        .where(r.c.created_at >= scope.start, r.c.created_at < scope.until)
+    )
+    full = and_(e.c.to_status == "declined", e.c.reason == "full")
+    events = (
+        select(
+            r.c.activity_id,
+            district,
+            zero,
+            zero,
+            zero,
+            case((full, 1), else_=0),
+            case((e.c.to_status == "waitlisted", 1), else_=0),
+        )
+        .select_from(e)
+        .join(r, r.c.id == e.c.referral_id)
+        .join(a, a.c.id == r.c.activity_id)
+        .where(
+            e.c.at >= scope.start,
+            e.c.at < scope.until,
+            or_(full, e.c.to_status == "waitlisted"),
+        )
+    )
+    rows = union_all(sent, events).subquery("demand_rows")
+    inner = (
+        select(
+            rows.c.activity_id,
+            rows.c.district,
+            *(func.sum(rows.c[name]).label(name) for name in REFERRAL_COUNTS),
+        )
+        .group_by(rows.c.activity_id, rows.c.district)
+        .subquery("per_activity")
+    )
+    return _per_activity(scope, inner, REFERRAL_COUNTS)
+
+
+def unmet_need_demand(scope: Scope) -> dict[Key, dict[str, int]]:
+    """Unmet needs recorded by link workers, with a count for every reason."""
+    model = unmet_need_model()
+    if model is None:
+        return {}
+    u = model.__table__
+    reasons = {
+        f"unmet_{code}": func.sum(case((u.c.reasons.like(f"% {code} %"), 1), else_=0))
+        for code in vocab.UNMET_NEED_REASONS
+    }
+    base = (
+        select()
+        .select_from(u)
+        .where(u.c.recorded_at >= scope.start, u.c.recorded_at < scope.until)
+        .add_columns(
+            func.count().label("unmet_needs"),
+            _count_between(u.c.recorded_at, scope.last_month, scope.end).label("unmet_last"),
+            _count_between(u.c.recorded_at, scope.previous_month, scope.last_month).label(
+                "unmet_previous"
+            ),
+            *(expr.label(name) for name, expr in reasons.items()),
+        )
+    )
+    query = _grouped(scope, base, u.c.postcode_district, u.c.categories)
+    return _collect(query, ("unmet_needs", "unmet_last", "unmet_previous", *reasons))
+
+
+def search_demand(scope: Scope) -> dict[Key, dict[str, int]]:
+    """Searches and matches that found nothing available (anonymous log)."""
+    s = UnmetSearch.__table__
+    base = (
+        select()
+        .select_from(s)
+        .where(s.c.at >= scope.start, s.c.at < scope.until)
+        .add_columns(func.count().label("searches_unmet"))
+    )
+    query = _grouped(scope, base, s.c.postcode_district, s.c.filters, json_codes=True)
+    return _collect(query, ("searches_unmet",))
+
+
+def _collect(query: Select[Any], names: Sequence[str]) -> dict[Key, dict[str, int]]:
+    found: dict[Key, dict[str, int]] = {}
+    for row in _rows(query):
+        key = (row["area_id"], row["category"])
+        found[key] = {name: int(row[name] or 0) for name in names}
+    return found
+
+
+def month_label(column: Any) -> Any:
+    """The month of a timestamp column: 'YYYY-MM' (SQLite) or its first moment (PostgreSQL)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date_trunc("month", column)  # formatted in Python: cheaper per row
+    return func.strftime("%Y-%m", column)
+
+
+def monthly_demand(scope: Scope) -> dict[str, dict[str, int]]:
+    """Referrals, declines because full, waitlist entries and unmet needs per month of the
+    period, for the scope's filters (the trend chart)."""
+    series: dict[str, dict[str, int]] = {}
+
+    def add(query: Select[Any], name: str) -> None:
+        for month, count in db.session.execute(query):
+            label = month if isinstance(month, str) else month.strftime("%Y-%m")
+            series.setdefault(label, {})[name] = int(count or 0)
+
+    flat = Scope(
+        scope.start,
+        scope.end,
+        False,
+        False,
+        scope.area_type,
+        scope.area_ids,
+        scope.categories,
+        scope.as_of,
+    )
+    r = Referral.__table__
+    a = Activity.__table__
+    district = func.coalesce(func.nullif(r.c.person_district, ""), a.c.postcode_district)
+    month = month_label(r.c.created_at)
+    base = (
+        select()
+        .select_from(r)
+        .join(a, a.c.id == r.c.activity_id)
+        .where(r.c.created_at >= scope.start, r.c.created_at < scope.until)
+    )
+    add(_monthly(flat, base, month, district, a.c.categories), "referrals")
+
+    e = ReferralEvent.__table__
+    for name, condition in (
+        ("declined_full", and_(e.c.to_status == "declined", e.c.reason == "full")),
+        ("waitlisted", e.c.to_status == "waitlisted"),
+    ):
+        base = (
+            select()
+            .select_from(e)
+            .join(r, r.c.id == e.c.referral_id)
+            .join(a, a.c.id == r.c.activity_id)
+            .where(e.c.at >= scope.start, e.c.at < scope.until, condition)
+        )
+        add(_monthly(flat, base, month_label(e.c.at), district, a.c.categories), name)
+
+    model = unmet_need_model()
+    if model is not None:
+        u = model.__table__
+        base = (
+            select()
+            .select_from(u)
+            .where(u.c.recorded_at >= scope.start, u.c.recorded_at < scope.until)
+        )
+        add(
+            _monthly(
+                flat, base, month_label(u.c.recorded_at), u.c.postcode_district, u.c.categories
+            ),
+            "unmet_needs",
+        )
+    return series
+
+
+def _monthly(scope: Scope, base: Select[Any], month: Any, district: Any, codes: Any) -> Select[Any]:
+    if scope.area_ids:
+        am = area_map(scope)
+        base = base.join(am, am.c.district == district)
+    if scope.categories:
+        # Counted once however many of the chosen categories match.
+        cats = category_table(scope)
+        match = select(cats.c.code).where(codes.like(literal("% ") + cats.c.code + literal(" %")))
+        base = base.where(match.exists())
+    return base.add_columns(month.label("month"), func.count().label("n")).group_by(month)
+
+
+def supply_over_time(scope: Scope, month_ends: Sequence[datetime]) -> list[int]:
+    """Places per week at the end of each month (capacity history), for the trend chart."""
+    totals = []
+    for moment in month_ends:
+        at = Scope(
+            scope.start,
+            scope.end,
+            False,
+            False,
+            scope.area_type,
+            scope.area_ids,
+            scope.categories,
+            as_of=moment,
+        )
+        cells = supply(at)
+        totals.append(sum(v["places"] for v in cells.values()))
+    return totals
