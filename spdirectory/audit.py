@@ -123,14 +123,13 @@ def _column_changes(obj: Any, action: str, old_values: dict[str, Any]) -> dict[s
         key = attr.key
         if key in obj.audit_exclude:
             continue
-        hist = state.attrs[key].history
         if action == "create":
             value = getattr(obj, key)
             if value not in (None, "", []):
                 changes[key] = [None, _jsonable(value)]
         elif action == "delete":
             changes[key] = [_jsonable(getattr(obj, key)), None]
-        elif hist.has_changes():
+        elif (hist := state.attrs[key].history).has_changes():
             old = hist.deleted[0] if hist.deleted else old_values.get(key)
             new = hist.added[0] if hist.added else None
             if old != new:

@@ -37,6 +37,15 @@ def init_commands(app: Flask) -> None:
     from .reports.cli import areas_group
 
     app.cli.add_command(areas_group)
+    from .openreferral.feed import import_feed_command
+
+    app.cli.add_command(import_feed_command)
+    from .kitemark.cli import kitemark_group
+
+    app.cli.add_command(kitemark_group)
+    from .notifications.cli import notifications_group
+
+    app.cli.add_command(notifications_group)
 
 
 def _fail(message: str) -> NoReturn:
@@ -105,7 +114,9 @@ def import_command(file: Path, source: str | None, as_email: str | None) -> None
         if suffix == ".csv":
             report = _import_csv_file(file, source or "csv", honour)
         elif suffix in {".json", ".ndjson"}:
-            _fail("Open Referral JSON import is not available yet; use the CSV template.")
+            from .openreferral.importer import import_file_command
+
+            import_file_command(file, source)  # prints its own errors and summary
             return
         else:
             _fail(f"{file.name}: import takes a .csv file (or Open Referral .json / .ndjson)")

@@ -53,9 +53,43 @@ DEFAULTS: dict[str, Any] = {
     # September CPI (ONS, annual rate %) by year; the cpi_index table overrides these.
     "FUND_CPI_SEPTEMBER": {2024: 1.7, 2025: 3.8},
     "FUND_CPI_ASSUMED": 2.0,
+    # Kite mark (docs/kitemark.md): evidence folder (relative: inside the instance folder),
+    # largest evidence file, award length, reminder lead time.
+    "KITEMARK_EVIDENCE_DIR": "kitemark-evidence",
+    "KITEMARK_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,
+    "KITEMARK_VALID_MONTHS": 12,
+    "KITEMARK_REMIND_DAYS": 30,
+    # Notifications (docs/notifications.md): no MAIL_SERVER = emails stay in the outbox.
+    "BASE_URL": None,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "spdirectory@localhost",
+    "MAIL_TIMEOUT_SECONDS": 20,
+    "MAIL_MAX_ATTEMPTS": 6,
+    "MAIL_RETRY_BASE_SECONDS": 60,
+    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
+    "REFERRAL_RESPONSE_WORKING_DAYS": 3,
 }
 
-ENV_VARS = ("DATABASE_URL", "ELASTICSEARCH_URL", "SECRET_KEY")
+ENV_VARS = (
+    "DATABASE_URL",
+    "ELASTICSEARCH_URL",
+    "SECRET_KEY",
+    # Notifications; strings here, parsed where used (spdirectory/notifications/delivery.py).
+    "BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "REFERRAL_RESPONSE_WORKING_DAYS",
+)
 
 
 def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:

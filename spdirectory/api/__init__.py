@@ -11,6 +11,15 @@ from ..errors import ApiError
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_DB_ID = 2**31 - 1  # PostgreSQL integer; larger ids overflowed into 500s (found by fuzzing)
+
+
+@bp.before_request
+def _ids_in_range() -> None:
+    """An id past the database's integer range cannot exist: 404, not an overflow error."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and value > MAX_DB_ID:
+            raise ApiError(404, f"No record with {name} {value}")
 
 
 @bp.before_request
@@ -33,4 +42,5 @@ def _csrf_for_cookie_sessions() -> None:
         ) from None
 
 
-from . import activities, matching, referrals, reports  # noqa: E402,F401  (registers routes)
+from ..unmet_needs import api as unmet_needs_api  # noqa: E402,F401  (POST /unmet-needs)
+from . import activities, matching, openapi, referrals, reports  # noqa: E402,F401  (registers routes)

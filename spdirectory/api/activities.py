@@ -3,6 +3,7 @@ GET /suggest."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app, jsonify, request
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..directory.capacity import CapacityError, lock_activity, update_capacity
-from ..directory.models import Activity
+from ..directory.models import Activity, Organisation
 from ..directory.permissions import can_edit_activity
 from ..errors import ApiError
 from ..extensions import db
@@ -32,6 +33,46 @@ def activities_by_id(ids: list[int]) -> dict[int, Activity]:
     return {a.id: a for a in rows}
 
 
+# The columns activity_summary() reads: a page of results loads these (one query, no ORM
+# objects) rather than whole activities with their organisations (docs/performance.md).
+_SUMMARY_COLUMNS = (
+    Activity.id,
+    Activity.external_id,
+    Activity.title,
+    Activity.organisation_id,
+    Activity.categories,
+    Activity.needs,
+    Activity.modes,
+    Activity.postcode,
+    Activity.latitude,
+    Activity.longitude,
+    Activity.spare_places,
+    Activity.waitlist_open,
+    Activity.kite_mark,
+    Activity.capacity_updated_at,
+    Activity.cost_pence,
+    Activity.schedule,
+    Organisation.name.label("organisation_name"),
+)
+
+
+def summaries_by_id(ids: list[int]) -> dict[int, Any]:
+    """Light stand-ins for Activity with exactly what activity_summary() reads."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(*_SUMMARY_COLUMNS)
+        .join(Organisation, Organisation.id == Activity.organisation_id)
+        .where(Activity.id.in_(ids))
+    )
+    found = {}
+    for row in rows:
+        fields = row._asdict()
+        fields["organisation"] = SimpleNamespace(name=fields.pop("organisation_name"))
+        found[row.id] = SimpleNamespace(**fields)
+    return found
+
+
 @bp.get("/activities")
 def list_activities() -> Any:
     config = current_app.config
@@ -42,7 +83,7 @@ def list_activities() -> Any:
         raise ApiError(400, "Invalid search parameters", fields=errors)
     results = get_backend().search(query)
     log_if_unmet("search", query, results, place)
-    found = activities_by_id([h.activity_id for h in results.hits])
+    found = summaries_by_id([h.activity_id for h in results.hits])
     body: dict[str, Any] = {
         "total": results.total,
         "page": query.page,

@@ -141,6 +141,9 @@ def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
                 f"row {first.row}: {first.reason})"
             )
         _kite_mark_dates(seed, today)
+        from ..kitemark.demo import load_demo_kitemarks
+
+        load_demo_kitemarks()  # award records, and an application waiting for review
         from ..reports.demo import load_demo_areas
 
         load_demo_areas()  # wards, PCNs, place and ICB for the capacity-gap reports
@@ -171,6 +174,14 @@ def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
                 user.set_password(DEMO_PASSWORD)
                 password_hash = user.password_hash
             user.password_hash = password_hash
+        db.session.flush()
+        # A year of referrals, unmet needs and empty searches, so the reports show gaps.
+        from .demand import load_demo_demand
+
+        link_worker = db.session.scalars(
+            select(User).where(User.email == f"linkworker@{DEMO_DOMAIN}")
+        ).one()
+        demand = load_demo_demand(seed, link_worker.id)
         db.session.commit()
 
     stored = db.session.scalar(
@@ -184,5 +195,5 @@ def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
     return (
         f"Demo data: {stored} activities from {orgs} organisations in Leeds "
         f"({report.summary()}); {len(_ACCOUNTS)} demo accounts; "
-        f"providers manage “{main_org}” and “{second_org}”."
+        f"providers manage “{main_org}” and “{second_org}”; demand: {demand}."
     )

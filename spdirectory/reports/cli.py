@@ -45,3 +45,15 @@ def import_command(file: Path) -> None:
     click.echo(report.summary())
     if report.errors:
         sys.exit(1)
+
+
+@areas_group.command("refresh-demand")
+@with_appcontext
+def refresh_demand_command() -> None:
+    """Rebuild the monthly demand summary the reports read (after loading referrals, unmet
+    needs or searches with SQL or bulk inserts, which it cannot see)."""
+    from .summary import rebuild
+
+    rows = rebuild()
+    db.session.commit()
+    click.echo(f"Demand summary rebuilt: {rows} rows (month × district × category).")

@@ -9,7 +9,7 @@ back to Python, so a 12-month report over a million referrals stays one pass per
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.sql import ColumnElement, Select
@@ -34,6 +35,8 @@ from ..extensions import db
 from ..referrals.models import Referral, ReferralEvent
 from ..search.demand import UnmetSearch
 from .models import Area, AreaDistrict
+from .summary import ALL, DemandMonth
+from .summary import COUNTERS as SUMMARY_COUNTERS
 
 Key = tuple[int | None, str | None]  # (area id, category); None where not grouped
 
@@ -174,6 +177,73 @@ def _count_between(column: Any, start: datetime | None, end: datetime | None) ->
     if start is None or end is None:
         return literal(0)
     return func.sum(case((and_(column >= start, column < end), 1), else_=0))
+
+
+SUPPLY_COUNTS = ("activities", "places", "spare", "waitlists")
+
+
+def _district_areas(scope: Scope) -> dict[str, list[int | None]]:
+    """district → the report rows' area ids it counts in ([None] when not by area)."""
+    found: dict[str, list[int | None]] = {}
+    for area_id, district in db.session.execute(
+        select(AreaDistrict.area_id, AreaDistrict.district)
+        .join(Area, Area.id == AreaDistrict.area_id)
+        .where(Area.id.in_(scope.area_ids) if scope.area_ids else Area.type == scope.area_type)
+    ):
+        found.setdefault(district, []).append(area_id if scope.by_area else None)
+    if not scope.by_area:
+        found = {district: [None] for district in found}
+    return found
+
+
+def current_supply(scope: Scope) -> dict[Key, dict[str, int]]:
+    """`supply` for now, aggregated in Python from one pass over the published listings.
+
+    Why not SQL: matching every category pattern against 100,000 listings inside the
+    database costs seconds on SQLite; reading the five columns and splitting the category
+    text here costs a fraction of that, on both databases, with the same result."""
+    a = Activity.__table__
+    areas = _district_areas(scope) if scope.uses_areas else None
+    wanted = set(scope.categories) if scope.categories else set(vocab.CATEGORIES)
+    found: dict[Key, list[int]] = {}
+    rows = db.session.execute(
+        select(
+            a.c.postcode_district,
+            type_coerce(a.c.categories, Text),  # the raw ' code code ' text: split once here
+            a.c.capacity,
+            a.c.spare_places,
+            a.c.waitlist_open,
+        ).where(a.c.status == "published")
+    )
+    everywhere: list[int | None] = [None]
+    nowhere: list[int | None] = []
+    by_category, filtered = scope.by_category, bool(scope.categories)
+    for district, codes, capacity, spare, waitlist in rows.all():  # one fetch: fast
+        area_ids = everywhere if areas is None else areas.get(district, nowhere)
+        if not area_ids:
+            continue
+        if by_category:
+            # CodeList text holds each code once, so no de-duplication is needed here.
+            categories: list[str | None] = [c for c in (codes or "").split() if c in wanted]
+        elif filtered:
+            # Filtered, not grouped: a listing counts once however many chosen ones match.
+            categories = [None] if wanted.intersection((codes or "").split()) else []
+        else:
+            categories = [None]
+        places, spare, waiting = capacity or 0, spare or 0, 1 if waitlist else 0
+        for area_id in area_ids:
+            for category in categories:
+                cell = found.get((area_id, category))
+                if cell is None:
+                    found[(area_id, category)] = [1, places, spare, waiting]
+                else:
+                    cell[0] += 1
+                    cell[1] += places
+                    cell[2] += spare
+                    cell[3] += waiting
+    if not scope.by_area and not scope.by_category:
+        found.setdefault((None, None), [0, 0, 0, 0])  # as SQL's ungrouped aggregate
+    return {key: dict(zip(SUPPLY_COUNTS, values, strict=True)) for key, values in found.items()}
 
 
 def supply(scope: Scope) -> dict[Key, dict[str, int]]:
@@ -340,6 +410,160 @@ def search_demand(scope: Scope) -> dict[Key, dict[str, int]]:
     return _collect(query, ("searches_unmet",))
 
 
+# ---- demand from the monthly summary (reports/summary.py) --------------------------
+
+DEMAND_COUNTS = (
+    *REFERRAL_COUNTS,
+    "unmet_needs",
+    "unmet_last",
+    "unmet_previous",
+    *(f"unmet_{code}" for code in vocab.UNMET_NEED_REASONS),
+    "searches_unmet",
+)
+
+
+def _month_start(moment: datetime) -> datetime:
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _summary_split(scope: Scope) -> tuple[Any, Any, datetime] | None:
+    """(first month, end month, moment) for the whole months the summary answers: the
+    period's months before the month of `until`; the rest, [moment, until), is read raw.
+    None when the summary cannot give the exact answer (a period not starting on a month,
+    or several categories filtered but not grouped: a row must count once however many of
+    them match, and the summary keeps categories one by one)."""
+    if scope.start != _month_start(scope.start):
+        return None
+    if scope.categories and not scope.by_category and len(scope.categories) > 1:
+        return None
+    moment = max(scope.start, _month_start(scope.until))
+    if scope.until > moment:
+        following = _next_month(moment)
+        if _nothing_recorded(scope.until, following):
+            # The as-of month counts whole: nothing in it is later than the as-of moment
+            # (the usual "as at the end of the month" report), so the summary is exact.
+            moment = following
+    return scope.start.date(), moment.date(), moment
+
+
+def _next_month(moment: datetime) -> datetime:
+    return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
+
+
+def _nothing_recorded(since: datetime, before: datetime) -> bool:
+    """No demand recorded in [since, before): four indexed look-ups."""
+    r, e, s = Referral.__table__, ReferralEvent.__table__, UnmetSearch.__table__
+    probes = [
+        select(r.c.id).where(r.c.created_at >= since, r.c.created_at < before),
+        select(e.c.id).where(
+            e.c.to_status.in_(("waitlisted", "declined")), e.c.at >= since, e.c.at < before
+        ),
+        select(s.c.id).where(s.c.at >= since, s.c.at < before),
+    ]
+    model = unmet_need_model()
+    if model is not None:
+        u = model.__table__
+        probes.append(select(u.c.id).where(u.c.recorded_at >= since, u.c.recorded_at < before))
+    return not any(db.session.execute(probe.limit(1)).first() for probe in probes)
+
+
+def _remainder(scope: Scope, moment: datetime) -> Scope | None:
+    """The part of the period after the summary's whole months (an as-of inside a month)."""
+    if moment >= scope.until:
+        return None
+    return replace(scope, start=moment)
+
+
+def _summary_filters(scope: Scope, d: Any) -> list[Any]:
+    if scope.by_category:
+        condition = d.c.category != ALL
+        if scope.categories:
+            condition = d.c.category.in_(scope.categories)
+        return [condition]
+    return [d.c.category == (scope.categories[0] if scope.categories else ALL)]
+
+
+def demand(scope: Scope) -> dict[Key, dict[str, int]]:
+    """Referral, unmet-need and unmet-search demand per cell (the names in DEMAND_COUNTS),
+    from the monthly summary where it gives the same answer as the raw tables."""
+    split = _summary_split(scope)
+    if split is None:
+        return _raw_demand(scope)
+    first, stop, moment = split
+    found: dict[Key, dict[str, int]] = {}
+    if first < stop:
+        for key, values in _summary_cells(scope, first, stop).items():
+            if any(values.values()):  # rows netted to zero by corrections count nothing
+                found[key] = values
+    rest = _remainder(scope, moment)
+    if rest is not None:
+        for key, values in _raw_demand(rest).items():
+            cell = found.setdefault(key, dict.fromkeys(DEMAND_COUNTS, 0))
+            for name, n in values.items():
+                cell[name] = cell.get(name, 0) + n
+    return found
+
+
+def _summary_cells(scope: Scope, first: Any, stop: Any) -> dict[Key, dict[str, int]]:
+    """Sum the summary's months [first, stop) per (district, category) in the database —
+    one ordered pass over its primary key (district, category, month) — then map the
+    districts to the report's areas here: at most districts × categories rows come back."""
+    d = DemandMonth.__table__
+    last = scope.last_month.date() if scope.last_month else None
+    previous = scope.previous_month.date() if scope.previous_month else None
+    end_month = scope.end.date()
+
+    def months(column: Any, start: Any, end: Any) -> Any:
+        if start is None or end is None:
+            return literal(0)
+        return func.sum(case((and_(d.c.month >= start, d.c.month < end), column), else_=0))
+
+    extra = {
+        "referrals_last": months(d.c.referrals, last, end_month),
+        "referrals_previous": months(d.c.referrals, previous, last),
+        "unmet_last": months(d.c.unmet_needs, last, end_month),
+        "unmet_previous": months(d.c.unmet_needs, previous, last),
+    }
+    names = [n for n in DEMAND_COUNTS if n in SUMMARY_COUNTERS or n in extra]
+    columns = [(extra[n] if n in extra else func.sum(d.c[n])).label(n) for n in names]
+    group = [d.c.district, d.c.category] if scope.by_category else [d.c.district]
+    query = (
+        select(*group, *columns)
+        .where(d.c.month >= first, d.c.month < stop, *_summary_filters(scope, d))
+        .group_by(*group)
+    )
+    areas = _district_areas(scope) if scope.uses_areas else None
+    found: dict[Key, dict[str, int]] = {}
+    for row in db.session.execute(query):
+        district = row[0]
+        category = row[1] if scope.by_category else None
+        values = row[len(group) :]
+        if areas is None:
+            area_ids: list[int | None] = [None]
+        else:
+            area_ids = areas.get(district) or []
+        for area_id in area_ids:
+            cell = found.get((area_id, category))
+            if cell is None:
+                found[(area_id, category)] = {
+                    n: int(v or 0) for n, v in zip(names, values, strict=True)
+                }
+            else:
+                for n, v in zip(names, values, strict=True):
+                    cell[n] += int(v or 0)
+    if not scope.by_area and not scope.by_category:
+        found.setdefault((None, None), dict.fromkeys(names, 0))
+    return found
+
+
+def _raw_demand(scope: Scope) -> dict[Key, dict[str, int]]:
+    merged: dict[Key, dict[str, int]] = {}
+    for source in (referral_demand, unmet_need_demand, search_demand):
+        for key, values in source(scope).items():
+            merged.setdefault(key, {}).update(values)
+    return merged
+
+
 def _collect(query: Select[Any], names: Sequence[str]) -> dict[Key, dict[str, int]]:
     found: dict[Key, dict[str, int]] = {}
     for row in _rows(query):
@@ -355,9 +579,48 @@ def month_label(column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
+MONTHLY_COUNTS = ("referrals", "declined_full", "waitlisted", "unmet_needs")
+
+
 def monthly_demand(scope: Scope) -> dict[str, dict[str, int]]:
     """Referrals, declines because full, waitlist entries and unmet needs per month of the
-    period, for the scope's filters (the trend chart)."""
+    period, for the scope's filters (the trend chart): from the monthly summary for whole
+    months, the raw tables for the rest (see `demand`)."""
+    flat = replace(scope, by_area=False, by_category=False)
+    split = _summary_split(flat)
+    if split is None:
+        return _raw_monthly_demand(scope)
+    first, stop, moment = split
+    series: dict[str, dict[str, int]] = {}
+    if first < stop:
+        d = DemandMonth.__table__
+        base = (
+            select()
+            .select_from(d)
+            .where(d.c.month >= first, d.c.month < stop, *_summary_filters(flat, d))
+        )
+        if flat.area_ids:
+            am = area_map(flat)
+            base = base.join(am, am.c.district == d.c.district)
+        query = base.add_columns(
+            d.c.month, *(func.sum(d.c[name]).label(name) for name in MONTHLY_COUNTS)
+        ).group_by(d.c.month)
+        for row in db.session.execute(query).mappings():
+            month = row["month"]
+            label = month if isinstance(month, str) else month.strftime("%Y-%m")
+            for name in MONTHLY_COUNTS:
+                if row[name]:  # as the raw query: a month appears only with something in it
+                    series.setdefault(label[:7], {})[name] = int(row[name])
+    rest = _remainder(flat, moment)
+    if rest is not None:
+        for label, values in _raw_monthly_demand(rest).items():
+            for name, n in values.items():
+                cell = series.setdefault(label, {})
+                cell[name] = cell.get(name, 0) + n
+    return series
+
+
+def _raw_monthly_demand(scope: Scope) -> dict[str, dict[str, int]]:
     series: dict[str, dict[str, int]] = {}
 
     def add(query: Select[Any], name: str) -> None:

@@ -268,12 +268,10 @@ def build_report(params: ReportParams, *, monthly: bool = True) -> Report:
     scope = _scope(params, tuple(a.id for a in areas) if params.area_codes else ())
     tune_session()
     merged: dict[Key, dict[str, int]] = {}
-    for source in (
-        queries.supply,
-        queries.referral_demand,
-        queries.unmet_need_demand,
-        queries.search_demand,
-    ):
+    # Supply now is summed in Python (one pass); as of a date, from capacity history in SQL.
+    # Demand comes from the monthly summary where it is exact (reports/summary.py).
+    supply = queries.current_supply if scope.as_of is None else queries.supply
+    for source in (supply, queries.demand):
         for key, values in source(scope).items():
             merged.setdefault(key, {}).update(values)
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     and_,
     bindparam,
-    case,
+    cast,
     column,
     delete,
     func,
@@ -36,8 +38,9 @@ from ..geo import bounding_box, distance_km
 from .base import SearchBackend, SearchHit, SearchQuery, SearchResults, Suggestion
 from .documents import Document, load_documents
 from .models import search_document as doc
+from .models import search_suggestion as suggestion_table
 from .text import query_terms, words
-from .vocab_bits import FACETS, bit, mask
+from .vocab_bits import FACETS, bit, codes, mask
 
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_EQUATOR = 111.320
@@ -46,6 +49,13 @@ KM_PER_DEGREE_LON_EQUATOR = 111.320
 DISTANCE_SCALE_KM = 5.0
 FTS_WEIGHTS = "10.0, 4.0, 1.0, 3.0"  # title, organisation, body, tags
 BATCH = 2000
+# Spare places, then an open waitlist, then full: the order of a search with neither text
+# nor a place. Must match ix_search_document_listing_order (migration 0012) character for
+# character in meaning; SQLite only uses an expression index for the same expression.
+LISTING_RANK = literal_column(
+    "(CASE WHEN search_document.spare_places > 0 THEN 0"
+    " WHEN search_document.waitlist_open THEN 1 ELSE 2 END)"
+)
 
 
 def fold(text: str) -> str:
@@ -192,10 +202,9 @@ class DatabaseBackend(SearchBackend):
         elif d2 is not None:
             order = by_distance
         else:
-            order = [
-                case((doc.c.spare_places > 0, 0), (doc.c.waitlist_open.is_(True), 1), else_=2),
-                doc.c.capacity_updated_at.desc(),
-            ]
+            # Literal SQL, the same as the expression index of migration 0012, so the first
+            # page is read from that index rather than sorted out of every matching row.
+            order = [LISTING_RANK, doc.c.capacity_updated_at.desc()]
         order.append(doc.c.activity_id)
         page = max(query.page, 1)
         rows = connection.execute(
@@ -217,34 +226,48 @@ class DatabaseBackend(SearchBackend):
     def _count_and_facets(
         connection: Connection, base: Any, params: dict[str, Any], with_facets: bool
     ) -> tuple[int, dict[str, dict[str, int]]]:
-        columns: list[Any] = [func.count().label("total")]
-        keys: list[tuple[str, str]] = []
-        if with_facets:
-            for facet, mask_column in (
-                ("category", doc.c.category_mask),
-                ("need", doc.c.need_mask),
-                ("mode", doc.c.mode_mask),
-                ("day", doc.c.day_mask),
-            ):
-                for i, code in enumerate(FACETS[facet]):
-                    # Literal bits (not parameters): one short statement, typed alike everywhere.
-                    has_bit = mask_column.op("&")(literal_column(str(1 << i))) != 0
-                    columns.append(func.sum(case((has_bit, 1), else_=0)))
-                    keys.append((facet, code))
-            for code in vocab.KITE_MARK:
-                columns.append(func.sum(case((doc.c.kite_mark == code, 1), else_=0)))
-                keys.append(("kite_mark", code))
-        row = connection.execute(base(*columns), params).one()
+        if not with_facets:
+            return int(connection.execute(base(func.count()), params).scalar_one()), {}
+        # One GROUP BY on the four masks packed into one integer, and the kite mark: a few
+        # thousand groups at most, whose bits are counted here. About half the database's
+        # time of summing ~40 CASE expressions over every matching row (docs/performance.md).
+        key = literal_column("0")
+        for facet, mask_column in _PACKED:
+            # As BIGINT: PostgreSQL shifts an INTEGER within 32 bits.
+            shifted = cast(mask_column, BigInteger).op("<<")(literal_column(str(_SHIFT[facet])))
+            key = key.op("|")(shifted)
+        total = 0
+        by_field: dict[str, dict[int, int]] = {facet: {} for facet, _ in _PACKED}
+        kite_marks: dict[str, int] = {}
+        for packed, kite_mark, n in connection.execute(
+            base(key.label("key"), doc.c.kite_mark, func.count()).group_by(
+                literal_column("1"), doc.c.kite_mark
+            ),
+            params,
+        ):
+            total += n
+            # Per distinct mask first (tens of them), bits after: few operations per group.
+            for facet, shift, field in _FIELDS:
+                seen = by_field[facet]
+                bits = (packed >> shift) & field
+                seen[bits] = seen.get(bits, 0) + n
+            kite_marks[kite_mark] = kite_marks.get(kite_mark, 0) + n
+        counts: dict[str, dict[str, int]] = {}
+        for facet, _, _ in _FIELDS:
+            facet_counts = counts.setdefault(facet, {})
+            for bits, n in by_field[facet].items():
+                for code in _codes_of(facet, bits):
+                    facet_counts[code] = facet_counts.get(code, 0) + n
+        counts["kite_mark"] = kite_marks
+        # As before: facets in FACET order, codes in vocabulary order, then by count.
         facets: dict[str, dict[str, int]] = {}
-        if with_facets:
-            for (facet, code), value in zip(keys, row[1:], strict=True):
-                if value:
-                    facets.setdefault(facet, {})[code] = int(value)
-            facets = {
-                name: dict(sorted(counts.items(), key=lambda kv: -kv[1]))
-                for name, counts in facets.items()
-            }
-        return int(row[0]), facets
+        for facet, codes_in_order in _FACET_ORDER:
+            found = counts.get(facet)
+            if found:
+                ordered = {c: found[c] for c in codes_in_order if found.get(c)}
+                if ordered:
+                    facets[facet] = dict(sorted(ordered.items(), key=lambda kv: -kv[1]))
+        return total, facets
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         terms = words(prefix)
@@ -259,8 +282,8 @@ class DatabaseBackend(SearchBackend):
                 found.append(Suggestion(label, "category", code))
         connection = db.session.connection()
         per_kind = max(limit, 5)
-        for kind, text_column in (("activity", doc.c.title), ("organisation", doc.c.organisation)):
-            for value in self._prefix_matches(connection, text_column, terms, per_kind):
+        for kind in ("activity", "organisation"):
+            for value in self._prefix_matches(connection, kind, terms, per_kind):
                 found.append(
                     Suggestion(value, kind, value)  # type: ignore[arg-type]
                 )
@@ -276,31 +299,52 @@ class DatabaseBackend(SearchBackend):
 
     @staticmethod
     def _prefix_matches(
-        connection: Connection, text_column: Any, terms: list[str], limit: int
+        connection: Connection, kind: str, terms: list[str], limit: int
     ) -> list[str]:
         """Distinct values in which every term starts a word. LIKE on the stored text on
         both databases: an FTS5 prefix query matches stemmed tokens, so "walkin" (not a
         prefix of the stem "walk") found nothing while the user was still typing."""
-        lowered = func.lower(text_column)
+        s = suggestion_table
         conditions = []
         for term in terms:
             t = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(
-                or_(
-                    lowered.like(f"{t}%", escape="\\"),
-                    lowered.like(f"% {t}%", escape="\\"),
-                    lowered.like(f"%-{t}%", escape="\\"),
-                    lowered.like(f"%({t}%", escape="\\"),
-                )
-            )
+            # `words` has a space before every word start (see models.py): the same matches
+            # as testing the start of the text, and after " ", "-" and "(", in one LIKE.
+            conditions.append(s.c.words.like(f"% {t}%", escape="\\"))
+        # The distinct values (kept by triggers, see models.py), shortest first: the scan
+        # follows ix_search_suggestion_order and stops at the first `limit` matches.
         rows = connection.execute(
-            select(text_column)
-            .where(and_(*conditions))
-            .group_by(text_column)
-            .order_by(func.length(text_column), text_column)
+            select(s.c.value)
+            .where(s.c.kind == kind, and_(*conditions))
+            .order_by(s.c.value_length, s.c.value)
             .limit(limit)
         ).scalars()
         return list(rows)
+
+
+# Facet masks packed into one integer for the facet GROUP BY: each mask gets as many bits
+# as its vocabulary has codes (vocabularies only grow; 37 of 63 bits are used today).
+_PACKED = (
+    ("category", doc.c.category_mask),
+    ("need", doc.c.need_mask),
+    ("mode", doc.c.mode_mask),
+    ("day", doc.c.day_mask),
+)
+_SHIFT: dict[str, int] = {}
+_FIELD_MASK: dict[str, int] = {}
+_offset = 0
+for _facet, _ in _PACKED:
+    _SHIFT[_facet] = _offset
+    _FIELD_MASK[_facet] = (1 << len(FACETS[_facet])) - 1
+    _offset += len(FACETS[_facet])
+assert _offset <= 62, "facet vocabularies outgrew one 64-bit key"
+_FIELDS = [(f, _SHIFT[f], _FIELD_MASK[f]) for f, _ in _PACKED]
+_FACET_ORDER = [(f, list(FACETS[f])) for f, _ in _PACKED] + [("kite_mark", list(vocab.KITE_MARK))]
+
+
+@lru_cache(maxsize=4096)
+def _codes_of(facet: str, bits: int) -> tuple[str, ...]:
+    return tuple(codes(facet, bits))
 
 
 # The SQLite FTS5 table, made by the migration (rowid = activity id).

@@ -50,3 +50,18 @@ search_document = Table(
     Column("capacity_updated_at", UTCDateTime, nullable=False),
     Index("ix_search_document_lat_lon", "latitude", "longitude"),
 )
+
+# Each distinct title ("activity") and organisation name of search_document with the number
+# of rows using it, kept exact by triggers on search_document (migration 0012): suggest()
+# reads it in (value_length, value) order and stops at the first matches.
+search_suggestion = Table(
+    "search_suggestion",
+    db.metadata,
+    Column("kind", String(12), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("value_length", Integer, nullable=False),
+    # " " + lower(value) with "-" and "(" as spaces: every word start follows a space.
+    Column("words", Text, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Index("ix_search_suggestion_order", "kind", "value_length", "value", "words"),
+)
