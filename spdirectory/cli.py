@@ -200,6 +200,12 @@ def create_user(
         if user is None:
             user = User(email=email)
             db.session.add(user)
+        elif user.role == "admin" and user.active and role != "admin":
+            from .admin.views import LAST_ADMIN_DEMOTE, _active_admin_ids
+
+            if not _active_admin_ids(lock=True) - {user.id}:
+                db.session.rollback()
+                _fail(LAST_ADMIN_DEMOTE)
         user.role = role
         user.name = name or user.name or ""
         user.organisation = org

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 ERROR_CODES = {
     400: "bad_request",
@@ -57,6 +57,21 @@ def json_error(
     return response, status
 
 
+def size_limit_label(limit: int | None) -> str:
+    """MAX_CONTENT_LENGTH in words people know: "16 MB", "1.5 MB", "500 KB"."""
+    if not limit:
+        return "the allowed size"
+    mb = limit / (1024 * 1024)
+    if mb >= 1:
+        return f"{mb:.1f}".removesuffix(".0") + " MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
+def too_large_message() -> str:
+    limit = size_limit_label(current_app.config.get("MAX_CONTENT_LENGTH"))
+    return f"The file you chose is too large. Files must be smaller than {limit}."
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> tuple[Response, int]:
@@ -68,6 +83,16 @@ def init_errors(app: Flask) -> None:
         if wants_json():
             return json_error(400, message, "csrf_failed")
         return render_template("errors/400.html", message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Any:
+        # Raised while reading a body over MAX_CONTENT_LENGTH (an upload, a large JSON body).
+        if wants_json() or request.is_json:
+            limit = size_limit_label(current_app.config.get("MAX_CONTENT_LENGTH"))
+            return json_error(
+                413, f"The request body is too large. It must be smaller than {limit}."
+            )
+        return render_template("errors/413.html", message=too_large_message()), 413
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:

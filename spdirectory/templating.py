@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
@@ -19,6 +20,19 @@ def days_ago(moment: datetime | None) -> str:
     if days == 1:
         return "1 day ago"
     return f"{days} days ago"
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def show_date(moment: date | datetime | None, fmt: str = "%-d %B %Y") -> str:
+    """A date as people in England read it: times stored in UTC are shown on London's
+    calendar (00:30 BST on a Saturday is Saturday, not Friday)."""
+    if not moment:
+        return ""
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        moment = moment.astimezone(LONDON)
+    return moment.strftime(fmt)
 
 
 def money(pence: int | None) -> str:
@@ -70,4 +84,4 @@ def init_templating(app: Flask) -> None:
         vocab_mode=lambda c: vocab.label(vocab.MODES, c),
         vocab_route=lambda c: vocab.label(vocab.REFERRAL_ROUTES, c),
     )
-    app.jinja_env.filters["date"] = lambda d, fmt="%-d %B %Y": d.strftime(fmt) if d else ""
+    app.jinja_env.filters["date"] = show_date

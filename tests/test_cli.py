@@ -81,6 +81,29 @@ def test_users_create_updates_an_existing_user(app: Flask, make: Any) -> None:
     assert lee.check_password("a brand new password")
 
 
+def test_users_create_refuses_to_demote_the_last_admin(app: Flask, make: Any) -> None:
+    make.user("admin", email="only@example.org")
+    make.commit()
+    result = cli(
+        app,
+        *("users", "create", "--email", "only@example.org", "--role", "link_worker"),
+        *("--password", PASSWORD),
+    )
+    assert result.exit_code == 1
+    assert "last" in result.output.lower() and "admin" in result.output.lower()
+    assert user("only@example.org").role == "admin"
+
+    make.user("admin", email="second@example.org")
+    make.commit()
+    result = cli(
+        app,
+        *("users", "create", "--email", "only@example.org", "--role", "link_worker"),
+        *("--password", PASSWORD),
+    )
+    assert result.exit_code == 0, result.output
+    assert user("only@example.org").role == "link_worker"
+
+
 def test_users_create_prompts_for_the_password(app: Flask) -> None:
     result = cli(
         app,

@@ -101,3 +101,15 @@ def test_pages(app, client, make):
     ]:
         r = client.get(url)
         assert r.status_code == 200, (url, r.get_data(as_text=True)[:3000])
+
+
+def test_the_edit_form_shows_the_kite_mark_read_only(app, client, make):
+    org = make.organisation("Org K")
+    make.user("provider", email="k@example.org", organisation=org)
+    a = make.activity(org, title="Knit group", kite_mark="awarded")
+    make.commit()
+    login(client, "k@example.org")
+    html = client.get(f"/manage/activities/{a.id}/edit").get_data(as_text=True)
+    assert "Kite-marked" in html
+    assert 'href="/kite-mark/your-organisation"' in html
+    assert 'name="kite_mark"' not in html  # nothing to set here: reviewers award it

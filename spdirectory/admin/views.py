@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
@@ -54,6 +55,58 @@ def _user_form(user: User | None) -> UserForm:
     return form
 
 
+LAST_ADMIN_DEMOTE = (
+    "This is the last active administrator, so it must keep the administrator role. "
+    "Make another account an active administrator first."
+)
+LAST_ADMIN_DEACTIVATE = (
+    "This is the last active administrator, so it cannot be deactivated. "
+    "Make another account an active administrator first."
+)
+SELF_DEMOTE = (
+    "You cannot remove the administrator role from your own account. "
+    "Ask another administrator to do it."
+)
+SELF_DEACTIVATE = "You cannot deactivate your own account. Ask another administrator to do it."
+
+
+def _active_admin_ids(lock: bool = False) -> set[int]:
+    query = select(User.id).where(User.role == "admin", User.active.is_(True))
+    if lock:
+        # PostgreSQL: two admins demoting each other at once wait for one another, and the
+        # second then sees the first's change (SQLite ignores this; see edit_user's recheck).
+        query = query.with_for_update()
+    return set(db.session.scalars(query))
+
+
+def admin_change_refusal(
+    target: User | None, role: str, active: bool, acting: User
+) -> dict[str, str]:
+    """Why this change to `target` may not be made, as {field name: message}; empty if it may.
+
+    An administrator cannot demote or deactivate their own account, and the last active
+    administrator can never be demoted or deactivated, so the directory is never left
+    without anyone able to manage it.
+    """
+    if target is None or target.role != "admin" or not target.active:
+        return {}
+    demoting, deactivating = role != "admin", not active
+    if not (demoting or deactivating):
+        return {}
+    refusals: dict[str, str] = {}
+    if not _active_admin_ids(lock=True) - {target.id}:
+        if demoting:
+            refusals["role"] = LAST_ADMIN_DEMOTE
+        if deactivating:
+            refusals["active"] = LAST_ADMIN_DEACTIVATE
+    elif target.id == acting.id:
+        if demoting:
+            refusals["role"] = SELF_DEMOTE
+        if deactivating:
+            refusals["active"] = SELF_DEACTIVATE
+    return refusals
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int | None = None) -> Any:
@@ -66,12 +119,17 @@ def edit_user(user_id: int | None = None) -> Any:
         clash = db.session.execute(
             select(User.id).where(User.email == email, User.id != (user.id if user else 0))
         ).first()
+        was_active_admin = user is not None and user.role == "admin" and user.active
+        refusals = admin_change_refusal(user, form.role.data, form.active.data, current_user)
         if clash:
             form.email.errors.append("Another account already uses this email address")
         elif user is None and not form.password.data:
             form.password.errors.append("Set a password for the new account")
         elif form.role.data == "provider" and not form.organisation_id.data:
             form.organisation_id.errors.append("A provider must belong to an organisation")
+        elif refusals:
+            for name, message in refusals.items():
+                form[name].errors.append(message)
         else:
             if user is None:
                 user = User(email=email)
@@ -83,6 +141,12 @@ def edit_user(user_id: int | None = None) -> Any:
             user.active = form.active.data
             if form.password.data:
                 user.set_password(form.password.data)
+            db.session.flush()
+            if was_active_admin and not _active_admin_ids():
+                # Another admin was demoted between the check above and this write.
+                db.session.rollback()
+                form.role.errors.append(LAST_ADMIN_DEMOTE)
+                return render_template("admin/user_form.html", form=form, user=user)
             db.session.commit()
             flash(f"{user.email} was saved.", "success")
             return redirect(url_for("admin.users"))

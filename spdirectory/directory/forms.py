@@ -59,7 +59,8 @@ class ActivityForm(FlaskForm):
     email = StringField("Contact email")
     phone = StringField("Contact phone")
     website = StringField("Website")
-    kite_mark = SelectField("Kite-mark status", choices=select_choices(vocab.KITE_MARK))
+    # No kite_mark field: the kite mark is the organisation's, changed only through the
+    # kite-mark workflow (spdirectory/kitemark), so that it has a record and a history.
     status = SelectField(
         "Status",
         choices=select_choices(
@@ -78,7 +79,7 @@ class ActivityForm(FlaskForm):
                 "title", "description", "categories", "needs", "modes", "referral_routes",
                 "schedule", "address", "postcode", "cost", "age_min", "age_max",
                 "wheelchair_accessible", "languages", "capacity", "spare_places",
-                "contact_name", "email", "phone", "website", "kite_mark",
+                "contact_name", "email", "phone", "website",
             )
         }  # fmt: skip
         data["waitlist"] = "yes" if self.waitlist.data else "no"

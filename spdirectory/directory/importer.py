@@ -2,6 +2,10 @@
 
 Every row is validated in full before anything is written; a bad row is reported with its
 row number and reason and never partly stored. Rows are upserted by (source, external_id).
+
+The `kite_mark` column is never written onto a listing: the kite mark is the organisation's.
+When an admin imports, it is recorded through the kite-mark service (an award with a
+valid-until date and a history entry; see docs/kitemark.md), otherwise it is ignored.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TextIO
 
 from sqlalchemy import select, tuple_
@@ -44,16 +49,60 @@ class ImportReport:
     updated: int = 0
     organisations_created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Organisations whose kite-mark status an admin's import recorded, and those whose
+    # existing kite-mark record differed from the file's status and was kept.
+    kite_marks_recorded: int = 0
+    kite_marks_kept: int = 0
 
     @property
     def rejected(self) -> int:
         return len(self.errors)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.created} created, {self.updated} updated, {self.rejected} rejected, "
             f"{self.organisations_created} new organisations"
         )
+        # Only when there are any: the counts line is otherwise as it always was.
+        if self.kite_marks_recorded:
+            text += f", {_plural(self.kite_marks_recorded, 'kite mark')} recorded"
+        if self.kite_marks_kept:
+            text += (
+                f", {_plural(self.kite_marks_kept, 'kite mark')} left as already recorded "
+                "(change them on the kite-mark pages)"
+            )
+        return text
+
+    def _counts(self) -> tuple[int, int, int, int, int]:
+        return (
+            self.created,
+            self.updated,
+            self.organisations_created,
+            self.kite_marks_recorded,
+            self.kite_marks_kept,
+        )
+
+    def _restore(self, counts: tuple[int, int, int, int, int]) -> None:
+        (
+            self.created,
+            self.updated,
+            self.organisations_created,
+            self.kite_marks_recorded,
+            self.kite_marks_kept,
+        ) = counts
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class _KiteMark:
+    """An organisation's kite-mark status from the file, recorded when its batch is stored."""
+
+    status: str
+    row: int
+    reviewed_on: date | None = None
 
 
 class ImportFileError(ValueError):
@@ -118,11 +167,19 @@ def read_rows(stream: TextIO) -> Iterable[tuple[int, dict[str, str]]]:
 class Importer:
     """Imports rows in batches; rows that fail at the database are retried one by one."""
 
-    def __init__(self, source: str = "csv", honour_kite_mark: bool = False) -> None:
+    def __init__(
+        self, source: str = "csv", honour_kite_mark: bool = False, on: date | None = None
+    ) -> None:
         self.source = source
         self.honour_kite_mark = honour_kite_mark
+        self.on = on  # the import's date for kite-mark validity (tests); default today
         self.report = ImportReport()
         self._orgs: dict[str, Organisation] = {}
+        # Kite-mark statuses by organisation name (lowercase): the whole file must agree on
+        # each organisation's; those of the current batch are recorded as it is stored.
+        self._kite_marks: dict[str, _KiteMark] = {}
+        self._batch_kite_marks: dict[str, Organisation] = {}
+        self._moved: list[Activity] = []  # listings now under another organisation
         # Looked up for the current batch but not yet used (see _prefetch_organisations).
         self._found: dict[str, Organisation] = {}
         self._absent: set[str] = set()
@@ -227,13 +284,26 @@ class Importer:
             clean = parse_listing(row if activity is None else listing_fields(activity) | row)
         except ListingError as exc:
             errors.update(exc.errors)
+        # The organisation's status, never set on the listing directly (see _record_kite_marks).
+        kite_mark = clean.values.pop("kite_mark", None) if not errors else None
+        org_key = (row.get("organisation") or "").strip().lower()
+        if kite_mark and self.honour_kite_mark:
+            earlier = self._kite_marks.get(org_key)
+            if earlier is not None and earlier.row != number and earlier.status != kite_mark:
+                errors["kite_mark"] = (
+                    f"“{kite_mark}” differs from “{earlier.status}” in row {earlier.row}: the "
+                    "kite mark belongs to the organisation, so its rows must agree"
+                )
         if errors:
             reason = "; ".join(f"{k}: {v}" for k, v in errors.items())
             self.report.errors.append(RowError(number, reason, external_id))
             return False
-        if not self.honour_kite_mark:
-            clean.values.pop("kite_mark", None)
         org = self._organisation(row)
+        if kite_mark and self.honour_kite_mark:
+            reviewed = clean.values.get("last_reviewed_at")
+            self._note_kite_mark(
+                org_key, org, kite_mark, number, reviewed.date() if reviewed else None
+            )
         if activity is None:
             activity = Activity(source=self.source, external_id=external_id or None)
             activity.organisation = org
@@ -242,6 +312,8 @@ class Importer:
                 existing[external_id] = activity  # a later duplicate row updates this one
             self.report.created += 1
         else:
+            if org.id is None or activity.organisation_id != org.id:
+                self._moved.append(activity)
             activity.organisation = org
             self.report.updated += 1
             # As the listing form does: changed figures without a date are current now
@@ -255,34 +327,85 @@ class Importer:
         apply_listing(activity, clean)
         return True
 
+    def _note_kite_mark(
+        self, key: str, org: Organisation, status: str, number: int, reviewed_on: date | None
+    ) -> None:
+        mark = self._kite_marks.setdefault(key, _KiteMark(status, number))
+        if reviewed_on and (mark.reviewed_on is None or reviewed_on > mark.reviewed_on):
+            # The organisation's most recent review counts.
+            self._kite_marks[key] = replace(mark, reviewed_on=reviewed_on)
+        self._batch_kite_marks[key] = org
+
+    def _record_kite_marks(self) -> None:
+        """Moved listings take their new organisation's kite mark; the batch's statuses are
+        recorded through the kite-mark service (awards, history, the listings' copies)."""
+        if not self._moved and not self._batch_kite_marks:
+            return
+        # Imported here: the kite-mark area builds on the directory, not the reverse.
+        from ..kitemark import services as kitemark
+
+        db.session.flush()  # new organisations get their ids
+        for activity in self._moved:
+            kitemark.listing_follows_award(activity)
+        for key, org in self._batch_kite_marks.items():
+            mark = self._kite_marks[key]
+            result = kitemark.record_imported(
+                org.id,
+                mark.status,
+                source=self.source,
+                reviewed_on=mark.reviewed_on,
+                on=self.on,
+            )
+            if result == kitemark.RECORDED:
+                self.report.kite_marks_recorded += 1
+            elif result in (kitemark.KEPT, kitemark.REFUSED):
+                self.report.kite_marks_kept += 1
+        self._clear_batch()
+
+    def _clear_batch(self) -> None:
+        self._moved.clear()
+        self._batch_kite_marks.clear()
+
     def _import_batch(self, batch: list[tuple[int, dict[str, str]]]) -> None:
-        before = (self.report.created, self.report.updated, self.report.organisations_created)
+        before = self.report._counts()
         errors_before = len(self.report.errors)
+        marks_before = dict(self._kite_marks)
         try:
             existing = self._existing(batch)
             self._prefetch_organisations(batch)
             for number, row in batch:
                 self._prepare(number, row, existing)
+            self._record_kite_marks()
             db.session.commit()
         except Exception:  # a database-level failure: find the row(s) one at a time
             db.session.rollback()
             self._orgs.clear()
-            self.report.created, self.report.updated, self.report.organisations_created = before
+            self._clear_batch()
+            self._kite_marks = marks_before
+            self.report._restore(before)
             del self.report.errors[errors_before:]
             for number, row in batch:
                 self._import_one(number, row)
 
     def _import_one(self, number: int, row: dict[str, str]) -> None:
-        counts = (self.report.created, self.report.updated, self.report.organisations_created)
+        counts = self.report._counts()
+        key = (row.get("organisation") or "").strip().lower()
+        mark_before = self._kite_marks.get(key)
         try:
             existing = self._existing([(number, row)])
             self._prefetch_organisations([(number, row)])
             if self._prepare(number, row, existing):
+                self._record_kite_marks()
                 db.session.commit()
         except Exception as exc:
             db.session.rollback()
             self._orgs.clear()
-            self.report.created, self.report.updated, self.report.organisations_created = counts
+            self._clear_batch()
+            if mark_before is None:
+                self._kite_marks.pop(key, None)
+            else:
+                self._kite_marks[key] = mark_before
+            self.report._restore(counts)
             self.report.errors.append(
                 RowError(
                     number,
@@ -314,8 +437,11 @@ def import_csv(
     source: str = "csv",
     honour_kite_mark: bool = False,
     progress: Callable[[int], None] | None = None,
+    on: date | None = None,
 ) -> ImportReport:
-    importer = Importer(source=source, honour_kite_mark=honour_kite_mark)
+    """Import a CSV file. `honour_kite_mark` only for an admin's import (CONTRACTS.md); `on`
+    is the import's date for the kite marks it records (default today)."""
+    importer = Importer(source=source, honour_kite_mark=honour_kite_mark, on=on)
     return importer.run(read_rows(stream), progress)
 
 

@@ -15,6 +15,7 @@ from ..audit import AuditEvent
 from ..db_types import utcnow
 from ..extensions import db
 from ..formtools import select_choices
+from ..kitemark.services import listing_follows_award
 from ..templating import language_name
 from .capacity import CapacityError, confirm_still_accurate, lock_activity, update_capacity
 from .forms import ActivityForm, CapacityForm, OrganisationForm
@@ -129,7 +130,6 @@ def _prepare_form(form: ActivityForm) -> None:
         form.organisation_id.choices = _organisation_choices()
     else:
         del form.organisation_id
-        del form.kite_mark  # kite marks are awarded by review, not by the provider
 
 
 def _fill_form(form: ActivityForm, activity: Activity) -> None:
@@ -162,8 +162,6 @@ def _fill_form(form: ActivityForm, activity: Activity) -> None:
     form.phone.data = activity.phone
     form.website.data = activity.website
     form.status.data = "draft" if activity.status == "draft" else "published"
-    if form.kite_mark is not None:
-        form.kite_mark.data = activity.kite_mark
     if form.organisation_id is not None:
         form.organisation_id.data = activity.organisation_id
 
@@ -178,8 +176,9 @@ def _save(form: ActivityForm, activity: Activity) -> bool:
             field = getattr(form, target, None) or form.title
             field.errors = [*field.errors, message[:1].upper() + message[1:]]
         return False
-    if current_user.role != "admin":
-        clean.values.pop("kite_mark", None)
+    # Never from this form, not even an admin's: a status set here would have no award
+    # record, no valid-until date and no history, and would never expire.
+    clean.values.pop("kite_mark", None)
     capacity_changed = activity.id is None or any(
         clean.values.get(k) != getattr(activity, k)
         for k in ("capacity", "spare_places", "waitlist_open")
@@ -227,9 +226,13 @@ def edit_activity(activity_id: int) -> Any:
     form = ActivityForm()
     _prepare_form(form)
     if form.validate_on_submit():
-        if form.organisation_id is not None and form.organisation_id.data:
-            activity.organisation_id = form.organisation_id.data
+        new_org = form.organisation_id.data if form.organisation_id is not None else None
+        moved = bool(new_org) and new_org != activity.organisation_id
+        if moved:
+            activity.organisation_id = new_org
         if _save(form, activity):
+            if moved:
+                listing_follows_award(activity)  # the kite mark is the new organisation's
             db.session.commit()
             flash(f"“{activity.title}” was saved.", "success")
             return redirect(url_for("directory.activity", activity_id=activity.id))

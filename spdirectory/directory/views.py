@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..search.views import LINK_WORKERS, shortlist_ids
 from .models import Activity, Organisation
 from .permissions import can_edit_activity
 from .queries import published
@@ -60,11 +61,14 @@ def activity(activity_id: int) -> Any:
     sessions = [WeeklySession(s.day_index, s.starts, s.ends) for s in item.sessions]
     # Sessions are local times: count from the time on a clock in England, not UTC.
     upcoming = next_sessions(sessions, utcnow().astimezone(LONDON).replace(tzinfo=None), count=3)
+    can_shortlist = current_user.is_authenticated and current_user.role in LINK_WORKERS
     return render_template(
         "directory/activity.html",
         activity=item,
         upcoming=upcoming,
         can_edit=can_edit_activity(current_user, item),
+        can_shortlist=can_shortlist,
+        on_shortlist=can_shortlist and item.id in shortlist_ids(),
     )
 
 

@@ -1,9 +1,10 @@
-"""Kite-mark records for the demo data set (and for listings whose status was imported).
+"""Kite-mark records for the demo data set (and for listings whose status was set directly).
 
-The demo imports listings with a kite-mark status already set (as an admin's CSV import
-may); this gives each such organisation the matching award record and history, and gives
-every "pending" organisation a submitted application with evidence, so that the reviewer's
-queue has something to review.
+The demo imports listings with kite-mark statuses, as an admin's CSV import may: the import
+records them as awards (services.record_imported), and the demo loader then dates them.
+This gives those records the demo's dates, gives every "pending" organisation a submitted
+application with evidence (so the reviewer's queue has something to review), and records
+listings whose status was set before imports went through the service (`kitemark adopt`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import evidence as evidence_files
 from .models import KitemarkAnswer, KitemarkApplication, KitemarkAward, KitemarkEvent
 from .models import KitemarkEvidence as Evidence
 from .questionnaire import active_questions
+from .services import sync_listings
 
 _DEMO_PDF = b"%PDF-1.4\n% Demo evidence: not a real document.\ntrailer <<>>\n%%EOF\n"
 
@@ -141,6 +143,61 @@ def submitted_demo_applications() -> int:
     return created
 
 
+def awards_take_demo_dates(source: str = "demo") -> int:
+    """The demo loader dates its listings' kite marks after the import recorded them
+    (awarded ones run for up to two years, expired ones ran out a while ago): records that
+    only the import has touched take those dates; every demo organisation's listings then
+    show its record. Returns how many records were re-dated."""
+    dates: dict[int, set[date | None]] = defaultdict(set)
+    for org_id, valid_until in db.session.execute(
+        select(Activity.organisation_id, Activity.kite_mark_valid_until).where(
+            Activity.source == source
+        )
+    ):
+        dates[org_id].add(valid_until)
+    if not dates:
+        return 0
+    worked_on = set(
+        db.session.scalars(
+            select(KitemarkEvent.organisation_id).where(
+                KitemarkEvent.organisation_id.in_(list(dates)),
+                KitemarkEvent.action != "imported",
+            )
+        )
+    )
+    redated = 0
+    for award in db.session.scalars(
+        select(KitemarkAward).where(KitemarkAward.organisation_id.in_(list(dates)))
+    ):
+        values = dates[award.organisation_id]
+        demo_date = next(iter(values)) if len(values) == 1 else None
+        if (
+            award.organisation_id not in worked_on
+            and award.status in ("awarded", "suspended", "expired")
+            and demo_date is not None
+            and demo_date != award.valid_until
+        ):
+            _redate(award, demo_date)
+            redated += 1
+        # A record the workflow has changed since keeps its own dates; listings follow it.
+        sync_listings(award.organisation_id, award.status, award.valid_until)
+    db.session.flush()
+    return redated
+
+
+def _redate(award: KitemarkAward, valid_until: date) -> None:
+    award.valid_until = valid_until
+    for event in db.session.scalars(
+        select(KitemarkEvent).where(
+            KitemarkEvent.organisation_id == award.organisation_id,
+            KitemarkEvent.action == "imported",
+        )
+    ):
+        event.valid_until = valid_until
+        event.note = "Demo data: imported with the demo listings"
+
+
 def load_demo_kitemarks() -> None:
+    awards_take_demo_dates()
     adopt_listing_statuses(label="demo loader")
     submitted_demo_applications()

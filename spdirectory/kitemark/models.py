@@ -253,5 +253,5 @@ EVENT_LABELS: dict[str, str] = {
     "reinstated": "Suspension lifted",
     "expired": "Kite mark expired",
     "reminded": "Renewal reminder sent",
-    "imported": "Status recorded from imported listings",
+    "imported": "Status recorded by an admin (imported)",
 }

@@ -711,6 +711,99 @@ def reinstate(
     return award
 
 
+# ------------------------------------------------------------- statuses recorded by import
+
+# What record_imported reports for one organisation.
+RECORDED, UNCHANGED, KEPT, REFUSED = "recorded", "unchanged", "kept", "refused"
+
+
+def _valid_months() -> int:
+    return int(current_app.config.get("KITEMARK_VALID_MONTHS", 12))
+
+
+def imported_valid_until(reviewed_on: date | None, on: date) -> date:
+    """KITEMARK_VALID_MONTHS (12) from the listings' last review when the file gives one,
+    else from the import: never longer than that after anyone last checked."""
+    start = min(reviewed_on, on) if reviewed_on else on
+    return add_months(start, _valid_months())
+
+
+def record_imported(
+    organisation_id: int,
+    status: str,
+    *,
+    source: str,
+    reviewed_on: date | None = None,
+    on: date | None = None,
+) -> str:
+    """Record a status an admin's import brings from outside the workflow (a directory that
+    already assured the provider) as the workflow would: the award row with its valid-until
+    date, the listings' copies and a history entry, so that it expires and is reminded like
+    any award. The caller decides that the import is an admin's.
+
+    Only an organisation with no kite-mark record (or status none) takes it: a record made
+    by the workflow or an earlier import wins, so re-importing a file never renews or
+    revives an award without review. Returns RECORDED, UNCHANGED (already that status),
+    KEPT (another status is on record) or REFUSED (the importer belongs to the organisation).
+    """
+    from ..audit import current_actor
+    from ..vocab import KITE_MARK
+
+    if status not in KITE_MARK:
+        raise Invalid(f"Unknown kite-mark status “{status}”.")
+    on = on or today()
+    actor_id, actor = current_actor()
+    importing_user = db.session.get(User, actor_id) if actor_id else None
+    if importing_user is not None and importing_user.organisation_id == organisation_id:
+        return REFUSED  # nobody awards their own organisation, by import or otherwise
+    current = award_of(organisation_id)
+    if status == "none" and (current is None or current.status == "none"):
+        return UNCHANGED  # nothing to record, so no empty award row either
+    award = _locked_award(organisation_id)
+    if award.status != "none":
+        return UNCHANGED if award.status == status else KEPT
+    valid_until = None
+    note = f"Imported from “{source}”"
+    final = status
+    if status in ("awarded", "suspended"):
+        valid_until = imported_valid_until(reviewed_on, on)
+        basis = f"last reviewed {reviewed_on:%-d %B %Y}" if reviewed_on else "the import"
+        note += f"; valid until {valid_until:%-d %B %Y} ({_valid_months()} months from {basis})"
+        if valid_until < on:
+            final = "expired"  # it ran out before it reached us
+            note += ", so already expired"
+    if final == "awarded":
+        award.awarded_at = utcnow()
+        award.reminded_for = None
+    if final == "suspended":
+        award.suspended_reason = f"Suspended when imported from “{source}”"
+    award.status_before_pending = "none" if final == "pending" else None
+    _set_award(award, final, valid_until)
+    db.session.add(
+        KitemarkEvent(
+            organisation_id=organisation_id,
+            at=utcnow(),
+            actor_id=actor_id,
+            actor=actor[:200],
+            action="imported",
+            from_status="none",
+            to_status=final,
+            valid_until=valid_until,
+            note=note,
+        )
+    )
+    return RECORDED
+
+
+def listing_follows_award(activity: Activity) -> None:
+    """A listing moved to another organisation shows that organisation's kite mark (or
+    none): the status is the organisation's, never the listing's own."""
+    award = award_of(activity.organisation_id) if activity.organisation_id else None
+    status, valid_until = (award.status, award.valid_until) if award else ("none", None)
+    if (activity.kite_mark, activity.kite_mark_valid_until) != (status, valid_until):
+        activity.kite_mark, activity.kite_mark_valid_until = status, valid_until
+
+
 # ------------------------------------------------------------------- expiry and reminders
 
 

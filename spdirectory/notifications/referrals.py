@@ -8,12 +8,15 @@ link in the email.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from .. import vocab
 from ..accounts.models import User
@@ -21,6 +24,8 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..referrals.models import Referral, ReferralEvent
 from ..referrals.services import on_referral_event
+from ..workdays import london
+from .models import OutboxEmail
 from .services import notify_users
 
 # When BASE_URL is not set (the demo): where `spdirectory demo` serves.
@@ -89,11 +94,23 @@ def _body(referral: Referral, opening: str, extra: Iterable[str] = ()) -> str:
 
 
 def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    # Deadlines are London days; a UTC date can be the day before (BST, after midnight).
+    local = london(moment)
+    return f"{local.day} {local:%B %Y}"
 
 
 def _ref(referral: Referral) -> str:
-    return f"referral:{referral.id}"
+    return ref_of(referral.id)
+
+
+def ref_of(referral_id: int) -> str:
+    """The outbox `ref` of emails about a referral."""
+    return f"referral:{referral_id}"
+
+
+def ref_column(referral_id: SQLCoreOperations[int]) -> ColumnElement[str]:
+    """SQL: the outbox `ref` for a referral id column (to join the outbox to referrals)."""
+    return literal("referral:", String) + cast(referral_id, String)
 
 
 def _others(users: Iterable[User | None], actor_id: int | None) -> list[User]:
@@ -243,4 +260,74 @@ def _queue_reminders(referral: Referral, providers: list[User]) -> None:
         ),
         kind="referral_overdue",
         ref=_ref(referral),
+    )
+
+
+# ------------------------------------------------------------------------- data protection
+
+# The only personal identifier an email carries (see the privacy rule above) is on this line.
+_REFERENCE_LINE = re.compile(r"^Client reference: .*$", re.MULTILINE)
+REDACTED_REFERENCE = "Client reference: removed (the referral has been anonymised)"
+# Below SQLite's smallest bound-parameter limit.
+_CHUNK = 500
+
+
+@dataclass
+class ForgottenEmails:
+    deleted: int = 0
+    redacted: int = 0
+
+    def __iadd__(self, other: ForgottenEmails) -> ForgottenEmails:
+        self.deleted += other.deleted
+        self.redacted += other.redacted
+        return self
+
+
+def redact(body: str) -> str:
+    """The body without the client reference."""
+    return _REFERENCE_LINE.sub(REDACTED_REFERENCE, body)
+
+
+def forget_referral_emails(referral_ids: Sequence[int]) -> ForgottenEmails:
+    """Remove what the outbox keeps about anonymised referrals (inside the caller's
+    transaction, so it commits or rolls back with the anonymisation).
+
+    Sent and failed emails have done their job and are deleted. Queued ones are still owed
+    to their recipient: the client reference is redacted and they stay queued; once sent,
+    the next purge deletes them. A sender that had already claimed one may still send the
+    version it read."""
+    result = ForgottenEmails()
+    refs = [ref_of(i) for i in referral_ids]
+    for start in range(0, len(refs), _CHUNK):
+        chunk = refs[start : start + _CHUNK]
+        deleted = db.session.execute(
+            delete(OutboxEmail)
+            .where(OutboxEmail.ref.in_(chunk), OutboxEmail.status.in_(("sent", "failed")))
+            .execution_options(synchronize_session=False)
+        )
+        result.deleted += deleted.rowcount or 0
+        queued = db.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.ref.in_(chunk), OutboxEmail.status == "queued")
+        )
+        for email in queued:
+            body = redact(email.body)
+            if body != email.body:
+                email.body = body
+                result.redacted += 1
+    db.session.flush()
+    return result
+
+
+def anonymised_with_emails(after_id: int = 0, limit: int = 1000) -> list[int]:
+    """Anonymised referrals (id > after_id, in order) that still have outbox emails: those
+    purged before the outbox was cleaned, and redacted emails sent since."""
+    return list(
+        db.session.scalars(
+            select(Referral.id)
+            .join(OutboxEmail, OutboxEmail.ref == ref_column(Referral.id))
+            .where(Referral.anonymised_at.is_not(None), Referral.id > after_id)
+            .group_by(Referral.id)
+            .order_by(Referral.id)
+            .limit(limit)
+        )
     )

@@ -24,28 +24,40 @@ def referrals_group() -> None:
 @with_appcontext
 def purge_command(older_than: str, dry_run: bool) -> None:
     """Anonymise closed referrals: remove the reference, summary, contact details and notes;
-    keep the codes and dates that reports use."""
+    keep the codes and dates that reports use. Emails about them in the outbox are deleted
+    once sent or failed, and redacted while still queued."""
     from sqlalchemy import func, select
 
     from ..db_types import utcnow
     from ..extensions import db
-    from .models import CLOSED_STATUSES, Referral
-    from .services import parse_age, purge
+    from ..notifications.models import OutboxEmail
+    from ..notifications.referrals import ref_column
+    from .models import Referral
+    from .services import parse_age, purge, purgeable
 
     try:
         age = parse_age(older_than)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--older-than") from None
     if dry_run:
-        count = db.session.scalar(
-            select(func.count(Referral.id)).where(
-                Referral.status.in_(CLOSED_STATUSES),
-                Referral.closed_at < utcnow() - age,
-                Referral.anonymised_at.is_(None),
-            )
+        cutoff = utcnow() - age
+        count = db.session.scalar(select(func.count(Referral.id)).where(purgeable(cutoff)))
+        emails = db.session.scalar(
+            select(func.count(OutboxEmail.id))
+            .join(Referral, OutboxEmail.ref == ref_column(Referral.id))
+            .where(purgeable(cutoff))
         )
-        click.echo(f"{count} closed referral(s) would be anonymised.")
+        click.echo(
+            f"{count} closed referral(s) would be anonymised, "
+            f"with {emails} email(s) about them in the outbox."
+        )
         return
     with acting_as(None, label="referrals purge"):
-        count = purge(age)
-    click.echo(f"Anonymised {count} closed referral(s) closed more than {older_than} ago.")
+        result = purge(age)
+    click.echo(
+        f"Anonymised {result.referrals} closed referral(s) closed more than {older_than} ago."
+    )
+    click.echo(
+        f"Outbox: deleted {result.emails_deleted} sent or failed email(s) about anonymised "
+        f"referrals, redacted the client reference in {result.emails_redacted} queued."
+    )

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, case, func, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from .. import vocab
 from ..audit import AuditEvent, current_actor
@@ -592,7 +593,12 @@ def distance_travelled(
     *, activity_id: int | None = None, organisation_id: int | None = None
 ) -> DistanceTravelled | None:
     """Mean ONS4 change for people with a baseline and a later score (follow-up if recorded,
-    otherwise end). None below OUTCOMES_MIN_PEOPLE people: small numbers could identify."""
+    otherwise end). None below OUTCOMES_MIN_PEOPLE people: small numbers could identify.
+
+    People, not referrals: a person is a client reference (case and spaces ignored) within
+    the organisation, so someone referred twice counts once towards the threshold and
+    weighs once in the means (their referrals are averaged first). An anonymised referral
+    has lost its reference and counts as a person of its own."""
     base = ReferralOutcome.__table__.alias("b")
     later = ReferralOutcome.__table__.alias("l")
     # One later score per referral: follow_up wins over end.
@@ -606,11 +612,17 @@ def distance_travelled(
         .subquery()
     )
     after = ReferralOutcome.__table__.alias("a")
-    cols = []
+    reference = func.lower(func.trim(Referral.client_reference))
+    # NULL (one group) for every referral with a reference; its own id when there is none.
+    unlinked = case((func.trim(Referral.client_reference) == "", Referral.id), else_=None)
+    per_person_cols = []
     for f in ONS4_FIELDS:
-        cols += [func.avg(base.c[f]).label(f"b_{f}"), func.avg(after.c[f]).label(f"a_{f}")]
-    stmt = (
-        select(func.count().label("people"), *cols)
+        per_person_cols += [
+            func.avg(base.c[f]).label(f"b_{f}"),
+            func.avg(after.c[f]).label(f"a_{f}"),
+        ]
+    per_person = (
+        select(*per_person_cols)
         .select_from(Referral)
         .join(base, and_(base.c.referral_id == Referral.id, base.c.stage == "baseline"))
         .join(latest_stage, latest_stage.c.referral_id == Referral.id)
@@ -618,12 +630,20 @@ def distance_travelled(
             after,
             and_(after.c.referral_id == Referral.id, after.c.stage == latest_stage.c.stage),
         )
+        .group_by(Referral.organisation_id, reference, unlinked)
     )
     if activity_id is not None:
-        stmt = stmt.where(Referral.activity_id == activity_id)
+        per_person = per_person.where(Referral.activity_id == activity_id)
     if organisation_id is not None:
-        stmt = stmt.where(Referral.organisation_id == organisation_id)
-    row = db.session.execute(stmt).one()
+        per_person = per_person.where(Referral.organisation_id == organisation_id)
+    people = per_person.subquery()
+    cols = []
+    for f in ONS4_FIELDS:
+        cols += [
+            func.avg(people.c[f"b_{f}"]).label(f"b_{f}"),
+            func.avg(people.c[f"a_{f}"]).label(f"a_{f}"),
+        ]
+    row = db.session.execute(select(func.count().label("people"), *cols).select_from(people)).one()
     minimum = int(current_app.config.get("OUTCOMES_MIN_PEOPLE", 10))
     if not row.people or row.people < minimum:
         return None
@@ -676,26 +696,47 @@ ANONYMISED_FIELDS: dict[str, Any] = {
 }
 
 
-def purge(older_than: timedelta, now: datetime | None = None, batch: int = 1000) -> int:
+def purgeable(cutoff: datetime) -> ColumnElement[bool]:
+    """SQL condition: closed before `cutoff` and not yet anonymised."""
+    return and_(
+        Referral.status.in_(CLOSED_STATUSES),
+        Referral.closed_at < cutoff,
+        Referral.anonymised_at.is_(None),
+    )
+
+
+@dataclass
+class PurgeResult:
+    referrals: int = 0
+    # Outbox emails about anonymised referrals: sent/failed deleted, queued redacted.
+    emails_deleted: int = 0
+    emails_redacted: int = 0
+
+
+def purge(older_than: timedelta, now: datetime | None = None, batch: int = 1000) -> PurgeResult:
     """Anonymise referrals closed before now - older_than: personal text goes, the codes
-    that reports need (activity, needs, district, statuses, dates, outcomes) stay."""
+    that reports need (activity, needs, district, statuses, dates, outcomes) stay.
+
+    The outbox keeps the client reference in every email about a referral, so those emails
+    are deleted (sent, failed) or redacted (queued) in the same transaction as each batch;
+    then emails about referrals anonymised earlier are cleaned the same way."""
+    # Imported here: notifications depends on referrals, not the other way round.
+    from ..notifications.referrals import anonymised_with_emails, forget_referral_emails
+
     now = now or utcnow()
     cutoff = now - older_than
-    total = 0
-    while True:
-        ids = list(
-            db.session.scalars(
-                select(Referral.id)
-                .where(
-                    Referral.status.in_(CLOSED_STATUSES),
-                    Referral.closed_at < cutoff,
-                    Referral.anonymised_at.is_(None),
-                )
-                .limit(batch)
-            )
+    result = PurgeResult()
+
+    def forget(ids: list[int]) -> None:
+        forgotten = forget_referral_emails(ids)
+        result.emails_deleted += forgotten.deleted
+        result.emails_redacted += forgotten.redacted
+
+    while ids := list(
+        db.session.scalars(
+            select(Referral.id).where(purgeable(cutoff)).order_by(Referral.id).limit(batch)
         )
-        if not ids:
-            return total
+    ):
         db.session.execute(
             update(Referral)
             .where(Referral.id.in_(ids))
@@ -705,8 +746,16 @@ def purge(older_than: timedelta, now: datetime | None = None, batch: int = 1000)
         db.session.execute(
             update(ReferralEvent).where(ReferralEvent.referral_id.in_(ids)).values(note="")
         )
+        forget(ids)
         db.session.commit()
-        total += len(ids)
+        result.referrals += len(ids)
+    # Earlier purges left their emails behind; a redacted email may have been sent since.
+    last = 0
+    while ids := anonymised_with_emails(after_id=last, limit=batch):
+        forget(ids)
+        db.session.commit()
+        last = ids[-1]
+    return result
 
 
 def parse_age(text_value: str) -> timedelta:

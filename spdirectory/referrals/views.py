@@ -13,6 +13,7 @@ from .. import vocab
 from ..accounts.auth import roles_required
 from ..directory.models import Activity, Organisation
 from ..extensions import db
+from ..workdays import london
 from . import services, states
 from .forms import ONS4_QUESTIONS, ONS4_STAGE_LABELS, OutcomeForm, ReferralForm, StatusForm
 from .models import ONS4_FIELDS, Referral
@@ -98,7 +99,7 @@ def new(activity_id: int) -> Any:
                 flash(
                     f"Referral {referral.client_reference} sent to "
                     f"{activity.organisation.name}. They are asked to respond by "
-                    f"{referral.respond_by:%A %-d %B}.",
+                    f"{london(referral.respond_by):%A %-d %B}.",
                     "success",
                 )
                 return redirect(url_for("referrals.detail", referral_id=referral.id))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     String,
     Text,
     and_,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Select
 
 from .. import vocab
+from ..db_types import UTCDateTime
 from ..directory.models import Activity, CapacityChange
 from ..extensions import db
 from ..referrals.models import Referral, ReferralEvent
@@ -693,20 +695,53 @@ def _monthly(scope: Scope, base: Select[Any], month: Any, district: Any, codes: 
     return base.add_columns(month.label("month"), func.count().label("n")).group_by(month)
 
 
-def supply_over_time(scope: Scope, month_ends: Sequence[datetime]) -> list[int]:
-    """Places per week at the end of each month (capacity history), for the trend chart."""
-    totals = []
-    for moment in month_ends:
-        at = Scope(
-            scope.start,
-            scope.end,
-            False,
-            False,
-            scope.area_type,
-            scope.area_ids,
-            scope.categories,
-            as_of=moment,
+SERIES_SUPPLY = ("places", "spare")
+
+
+def supply_over_time(scope: Scope, moments: Sequence[datetime]) -> list[dict[str, int]]:
+    """Places per week and spare places at each moment (the trend chart's month ends), for
+    the scope's filters, not grouped: each moment counted as `supply` counts an as-of report
+    (latest capacity-history row at or before it, listings created by then), in one query.
+
+    Why one query rather than `supply` per moment: a 60-month report would otherwise make
+    60 round trips, each scanning the capacity history."""
+    if not moments:
+        return []
+    a = Activity.__table__
+    c = CapacityChange.__table__
+    # No CAST: SQLite would give the moment numeric affinity and break the comparison.
+    parts = [
+        select(literal(i, Integer).label("n"), literal(m, UTCDateTime()).label("moment"))
+        for i, m in enumerate(moments)
+    ]
+    points = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("points")
+    latest = (
+        select(c.c.activity_id, points.c.n, func.max(c.c.id).label("change_id"))
+        .select_from(c)
+        .join(points, c.c.at <= points.c.moment)
+        .group_by(c.c.activity_id, points.c.n)
+        .subquery("latest")
+    )
+    cc = c.alias("cc")
+    capacity = case((cc.c.id.is_(None), a.c.capacity), else_=cc.c.capacity)
+    spare = func.coalesce(cc.c.spare_places, a.c.spare_places)
+    base = (
+        select()
+        .select_from(a)
+        .join(points, a.c.created_at <= points.c.moment)
+        .outerjoin(latest, and_(latest.c.activity_id == a.c.id, latest.c.n == points.c.n))
+        .outerjoin(cc, cc.c.id == latest.c.change_id)
+        .where(a.c.status == "published")
+        .add_columns(
+            points.c.n.label("n"),
+            func.coalesce(func.sum(func.coalesce(capacity, 0)), 0).label("places"),
+            func.coalesce(func.sum(spare), 0).label("spare"),
         )
-        cells = supply(at)
-        totals.append(sum(v["places"] for v in cells.values()))
-    return totals
+    )
+    flat = replace(scope, by_area=False, by_category=False, as_of=None)
+    query = _grouped(flat, base, a.c.postcode_district, a.c.categories).group_by(points.c.n)
+    found = {row["n"]: row for row in _rows(query)}
+    return [
+        {name: int(found[i][name] or 0) if i in found else 0 for name in SERIES_SUPPLY}
+        for i in range(len(moments))
+    ]

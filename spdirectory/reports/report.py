@@ -161,6 +161,25 @@ def parse_params(args: Mapping[str, Any], *, today: date | None = None) -> Repor
     )
 
 
+def fund_year_params(year: int, *, today: date | None = None) -> ReportParams:
+    """The report a fund year's suggested split ranks on (docs/reports.md): the 12 whole
+    months before the year starts (April Y-1 to March Y) as recorded by the end of that
+    March, so a past year's suggestion can be reproduced; for a year not started yet, the
+    12 whole months before this month, the latest complete figures."""
+    today = today or utcnow().date()
+    last = min(date(year, 3, 1), _add_months(date(today.year, today.month, 1), -1))
+    last_day = _add_months(last, 1) - timedelta(days=1)
+    return parse_params(
+        {
+            "from": _add_months(last, -11).strftime("%Y-%m"),
+            "to": last.strftime("%Y-%m"),
+            "as_of": last_day.isoformat(),
+            "group_by": "both",
+        },
+        today=today,
+    )
+
+
 def default_area_type() -> str:
     """The configured level if it has areas, else the level with the most areas."""
     wanted = current_app.config.get("REPORT_DEFAULT_AREA_TYPE", "ward")
@@ -213,6 +232,9 @@ class Report:
     months: list[str]
     computed_at: datetime
     weights: dict[str, float]
+    # Month → places per week and spare places at its end (capacity history); a month
+    # that starts after the as-of moment (or now) is left out: its supply is not known yet.
+    supply_monthly: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def priorities(self) -> list[Cell]:
@@ -313,8 +335,33 @@ def build_report(params: ReportParams, *, monthly: bool = True) -> Report:
     while day < params.end:
         months.append(day.strftime("%Y-%m"))
         day = _add_months(day, 1)
+    computed_at = utcnow()
+    supply_series: dict[str, dict[str, int]] = {}
+    if monthly:
+        known = month_ends(params, computed_at)
+        values = queries.supply_over_time(scope, list(known.values()))
+        supply_series = dict(zip(known, values, strict=True))
     categories = sorted({c.category for c in cells if c.category})
-    return Report(params, cells, areas, categories, series, months, utcnow(), used)
+    return Report(
+        params, cells, areas, categories, series, months, computed_at, used, supply_series
+    )
+
+
+def month_ends(params: ReportParams, now: datetime) -> dict[str, datetime]:
+    """Month → the moment its supply is read at: the end of the month, or the as-of moment
+    (or now) when that comes first. Months starting after that moment are left out."""
+    cutoff = min(params.as_of, now) if params.as_of else now
+    found: dict[str, datetime] = {}
+    day = params.start
+    while day < params.end:
+        following = _add_months(day, 1)
+        start = datetime.combine(day, time(), UTC)
+        if start > cutoff:
+            break
+        end = datetime.combine(following, time(), UTC) - timedelta(microseconds=1)
+        found[day.strftime("%Y-%m")] = min(end, cutoff)
+        day = following
+    return found
 
 
 def tune_session() -> None:

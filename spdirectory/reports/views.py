@@ -46,6 +46,7 @@ from .report import (
     ReportParams,
     build_report,
     current_decisions,
+    fund_year_params,
     min_count,
     parse_params,
     suppress,
@@ -89,6 +90,14 @@ def index() -> Any:
             "series": {
                 name: [report.monthly.get(m, {}).get(name, 0) for m in report.months]
                 for name in ("referrals", "unmet_needs", "waitlisted", "declined_full")
+            },
+        },
+        # None for a month after the as-of moment: a gap in the line, not a fall to 0.
+        "supply": {
+            "labels": report.months,
+            "series": {
+                name: [report.supply_monthly.get(m, {}).get(name) for m in report.months]
+                for name in ("places", "spare")
             },
         },
     }
@@ -294,19 +303,19 @@ def _fund_year_arg() -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
 
 
-def _priorities_within(area: Area, top: int) -> list[Any]:
-    """The top priorities among the areas inside the fund area (its districts)."""
-    inside = set(
-        db.session.scalars(select(AreaDistrict.district).where(AreaDistrict.area_id == area.id))
-    )
-    params = parse_params({})
+def _priorities_within(area: Area, top: int, params: ReportParams) -> list[Any]:
+    """The top priorities of the report for `params` among the areas inside the fund area
+    (all of their districts within its districts)."""
+    districts: dict[int, set[str]] = {}
+    for area_id, district in db.session.execute(
+        select(AreaDistrict.area_id, AreaDistrict.district)
+    ):
+        districts.setdefault(area_id, set()).add(district)
+    inside = districts.get(area.id, set())
     report = build_report(params, monthly=False)
     chosen = []
     for candidate in report.priorities:
-        covered = db.session.scalars(
-            select(AreaDistrict.district).where(AreaDistrict.area_id == candidate.area_id)
-        )
-        if set(covered) <= inside and candidate.score > 0:
+        if candidate.score > 0 and districts.get(candidate.area_id, set()) <= inside:
             chosen.append(candidate)
         if len(chosen) >= top:
             break
@@ -321,7 +330,9 @@ def fund() -> Any:
     if area is None:
         return render_template("reports/fund.html", area=None, areas=_all_areas(), year=year)
     result = fundcalc.fund_year(area, year)
-    priorities = _priorities_within(area, int(current_app.config.get("REPORT_SPLIT_TOP", 5)))
+    ranked_on = fund_year_params(year)
+    top = int(current_app.config.get("REPORT_SPLIT_TOP", 5))
+    priorities = _priorities_within(area, top, ranked_on)
     split = fundcalc.suggested_split(result.pot, [p.score for p in priorities])
     saved = list(
         db.session.scalars(
@@ -345,6 +356,7 @@ def fund() -> Any:
         result=result,
         projection=fundcalc.projection(area, year),
         priorities=list(zip(priorities, split, strict=True)),
+        ranked_on=ranked_on,
         saved=saved,
         pledges=pledges,
         sources=PLEDGE_SOURCES,

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+from flask import current_app
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -36,6 +38,7 @@ from .. import vocab
 from ..extensions import db
 from ..geo import bounding_box, distance_km
 from .base import SearchBackend, SearchHit, SearchQuery, SearchResults, Suggestion
+from .columns import Columns, current_columns
 from .documents import Document, load_documents
 from .models import search_document as doc
 from .models import search_suggestion as suggestion_table
@@ -109,6 +112,12 @@ class DatabaseBackend(SearchBackend):
                 count += _insert(connection, batch)
                 batch = []
         count += _insert(connection, batch)
+        if dialect == "sqlite":
+            # A new token: every process reloads its columns, so the removal log can go.
+            connection.execute(text("DELETE FROM search_removal"))
+            connection.execute(
+                text("UPDATE search_revision SET token = lower(hex(randomblob(8))) WHERE id = 1")
+            )
         db.session.commit()
         return count
 
@@ -157,6 +166,10 @@ class DatabaseBackend(SearchBackend):
         connection = db.session.connection()
         dialect = connection.dialect.name
         concepts = query_terms(query.text) if query.text.strip() else []
+        if current_app.config.get("SEARCH_MEMORY_COLUMNS", True):
+            columns = current_columns(connection)
+            if columns is not None:
+                return self._search_columns(connection, columns, query, concepts)
         where = self._filters(query)
         source: Any = doc
         relevance: Any = None
@@ -259,15 +272,61 @@ class DatabaseBackend(SearchBackend):
                 for code in _codes_of(facet, bits):
                     facet_counts[code] = facet_counts.get(code, 0) + n
         counts["kite_mark"] = kite_marks
-        # As before: facets in FACET order, codes in vocabulary order, then by count.
-        facets: dict[str, dict[str, int]] = {}
-        for facet, codes_in_order in _FACET_ORDER:
-            found = counts.get(facet)
-            if found:
-                ordered = {c: found[c] for c in codes_in_order if found.get(c)}
-                if ordered:
-                    facets[facet] = dict(sorted(ordered.items(), key=lambda kv: -kv[1]))
-        return total, facets
+        return total, ordered_facets(counts)
+
+    def _search_columns(
+        self,
+        connection: Connection,
+        columns: Columns,
+        query: SearchQuery,
+        concepts: list[tuple[str, ...]],
+    ) -> SearchResults:
+        """The same answer as the SQL below, from the in-memory columns (columns.py)."""
+        matches = None
+        if concepts:
+            # Relevance only for rows that pass the filters: ranking every match of a common
+            # word nationally costs more than the filters save (the arrays filter again).
+            relevance = -literal_column(f"bm25(search_fts, {FTS_WEIGHTS})")
+            filters = self._filters(query)
+            if filters:
+                stmt = (
+                    select(doc.c.activity_id, relevance)
+                    .select_from(_with_fts())
+                    .where(text("search_fts MATCH :fts"), *filters)
+                )
+            else:  # the full-text table alone (joined, SQLite would scan the index first)
+                stmt = (
+                    select(fts_table.c.rowid, relevance)
+                    .select_from(fts_table)
+                    .where(text("search_fts MATCH :fts"))
+                )
+            rows = _raw_rows(connection, stmt, {"fts": _fts5_query(concepts)})
+            found = np.array(rows, dtype=np.float64).reshape(-1, 2)
+            matches = (found[:, 0].astype(np.int64), found[:, 1])
+        if query.sort == "distance" and query.near:
+            order = "distance"
+        elif query.sort == "updated":
+            order = "updated"
+        elif concepts:
+            order = "relevance"
+        elif query.near:
+            order = "distance"
+        else:
+            order = "listing"
+        offset = (max(query.page, 1) - 1) * query.per_page
+        with columns.lock:
+            chosen = columns.select(query, matches, order, offset + query.per_page)
+            ids = chosen.ids[offset:]
+            latitudes, longitudes = columns.latitude[ids], columns.longitude[ids]
+        scores = chosen.scores[offset:] if chosen.scores is not None else np.zeros(len(ids))
+        hits = []
+        for activity_id, score, lat, lon in zip(ids, scores, latitudes, longitudes, strict=True):
+            distance = None
+            if query.near and not math.isnan(lat):
+                distance = distance_km(query.near[0], query.near[1], float(lat), float(lon))
+            hits.append(SearchHit(int(activity_id), float(score), distance))
+        facets = ordered_facets(chosen.counts) if query.with_facets else {}
+        return SearchResults(total=chosen.total, hits=hits, facets=facets, backend=self.name)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Suggestion]:
         terms = words(prefix)
@@ -340,6 +399,29 @@ for _facet, _ in _PACKED:
 assert _offset <= 62, "facet vocabularies outgrew one 64-bit key"
 _FIELDS = [(f, _SHIFT[f], _FIELD_MASK[f]) for f, _ in _PACKED]
 _FACET_ORDER = [(f, list(FACETS[f])) for f, _ in _PACKED] + [("kite_mark", list(vocab.KITE_MARK))]
+
+
+def _raw_rows(connection: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """All rows as plain tuples from the DB-API cursor: for tens of thousands of rows,
+    several times cheaper than SQLAlchemy's Row objects (SQLite's qmark parameters)."""
+    compiled = stmt.compile(dialect=connection.dialect)
+    values = compiled.construct_params(params)
+    positional = [values[name] for name in compiled.positiontup or ()]
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    return raw.execute(compiled.string, positional).fetchall()
+
+
+def ordered_facets(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facets in FACET order, codes in vocabulary order then by count; empty ones left out."""
+    facets: dict[str, dict[str, int]] = {}
+    for facet, codes_in_order in _FACET_ORDER:
+        found = counts.get(facet)
+        if found:
+            ordered = {c: found[c] for c in codes_in_order if found.get(c)}
+            if ordered:
+                facets[facet] = dict(sorted(ordered.items(), key=lambda kv: -kv[1]))
+    return facets
 
 
 @lru_cache(maxsize=4096)

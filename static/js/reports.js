@@ -45,4 +45,25 @@
       options: { animation: false, scales: { y: { beginAtZero: true } } }
     });
   }
+
+  var supply = document.getElementById('chart-supply');
+  if (supply && data.supply) {
+    var supplyNames = { places: 'Places per week', spare: 'Spare places' };
+    new window.Chart(supply, {
+      type: 'line',
+      data: {
+        labels: data.supply.labels,
+        datasets: Object.keys(supplyNames).map(function (key, i) {
+          return {
+            label: supplyNames[key],
+            data: data.supply.series[key], // null: not known yet (after the as-of date)
+            borderColor: palette[i],
+            backgroundColor: palette[i],
+            borderDash: i ? [6, 4] : [] // not told apart by colour alone
+          };
+        })
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true } } }
+    });
+  }
 })();

@@ -1,8 +1,9 @@
 """Browser tests: Debian chromium driven by Playwright against a live server.
 
 The whole folder is skipped (with the reason) when chromium or the playwright package is
-missing. Browser tests use their own SQLite database and live server, built once per session;
-they never use the database-parametrised `app` fixture from tests/conftest.py.
+missing. Browser tests use their own database and live server, built once per session per
+database (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set, in a database of its
+own); they never use the database-parametrised `app` fixture from tests/conftest.py.
 
 Fixtures:
     live_server  LiveServer(url, app, seed): the app on 127.0.0.1:<free port>, seeded once.
@@ -178,17 +179,43 @@ def _quiet_handler() -> type:
     return QuietHandler
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def _browser_database(backend: str, tmp: Path) -> str:
+    """A database of the browser tests' own: a SQLite file, or a PostgreSQL database beside
+    TEST_DATABASE_URL's (`<name>_browser`, recreated), which the other tests never empty."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp}/browser.db"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from spdirectory.config import normalise_database_url
+
+    url = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+    name = f"{url.database}_browser"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from spdirectory import create_app
     from spdirectory.extensions import db
 
-    tmp = tmp_path_factory.mktemp("browser")
+    if request.param == "postgresql" and not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("browser tests on PostgreSQL need TEST_DATABASE_URL")
+    tmp = tmp_path_factory.mktemp(f"browser-{request.param}")
     app = create_app(
-        {"DATABASE_URL": f"sqlite:///{tmp}/browser.db", "SECRET_KEY": "browser-test"},
+        {"DATABASE_URL": _browser_database(request.param, tmp), "SECRET_KEY": "browser-test"},
         instance_path=tmp,
     )
     with app.app_context():
@@ -302,8 +329,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def _shared_contexts(browser: Browser) -> Iterator[dict[str, BrowserContext]]:
-    """Browser contexts kept for the session, one per identity ("" is anonymous)."""
+def _shared_contexts(
+    browser: Browser, live_server: LiveServer
+) -> Iterator[dict[str, BrowserContext]]:
+    """Browser contexts kept for the session, one per identity ("" is anonymous), for each
+    live server (they hold its address and cookies)."""
     contexts: dict[str, BrowserContext] = {}
     yield contexts
     for context in contexts.values():
@@ -389,7 +419,7 @@ def sign_in(page: Page, email: str, password: str, *, expect_success: bool = Tru
 
 
 def axe_violations(
-    page: Page, impacts: tuple[str, ...] = ("serious", "critical")
+    page: Page, impacts: tuple[str, ...] = ("minor", "moderate", "serious", "critical")
 ) -> list[dict[str, Any]]:
     """Run axe-core on the current page; return the violations with these impacts.
 

@@ -24,6 +24,7 @@ from spdirectory.directory.importer import (
 )
 from spdirectory.directory.models import Activity, CapacityChange, Organisation
 from spdirectory.extensions import db
+from spdirectory.kitemark.models import KitemarkAward, KitemarkEvent
 
 HEADER = "external_id,organisation,title,categories,postcode,schedule,capacity,spare_places"
 
@@ -241,8 +242,13 @@ def test_kite_mark_honoured_only_when_asked(app: Flask, make: Any) -> None:
     header = f"{HEADER},kite_mark"
     run("w1,Walkers,Walk,walking,LS1 1AZ,,,,awarded", header=header)
     assert activity("w1").kite_mark == "none"
+    assert count(KitemarkAward) == 0
     run("w1,Walkers,Walk,walking,LS1 1AZ,,,,awarded", header=header, honour_kite_mark=True)
     assert activity("w1").kite_mark == "awarded"
+    # Recorded on the organisation, with a valid-until date, as the workflow records it.
+    award = db.session.get(KitemarkAward, activity("w1").organisation_id)
+    assert award is not None and award.status == "awarded" and award.valid_until
+    assert activity("w1").kite_mark_valid_until == award.valid_until
     # A provider's re-import cannot take the mark away either.
     run("w1,Walkers,Walk,walking,LS1 1AZ,,,,suspended", header=header)
     assert activity("w1").kite_mark == "awarded"
@@ -294,6 +300,29 @@ def test_database_failure_loses_only_its_own_row(
     # Audit and capacity history hold nothing of the failed row either.
     assert count(AuditEvent, AuditEvent.entity == "activity") == 4
     assert count(CapacityChange) == 4
+
+
+def test_database_failure_records_the_other_rows_kite_marks_once(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _break_at_database(monkeypatch, "Breaks")
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    report = run(
+        "a,Org A,Walk A,walking,LS1 1AZ,,,,awarded",  # batch 1
+        "c,Org C,Breaks,walking,LS1 1AZ,,,,awarded",  # batch 2: fails at the database
+        "d,Org D,Walk D,walking,LS1 1AZ,,,,pending",
+        header=f"{HEADER},kite_mark",
+        honour_kite_mark=True,
+    )
+    assert [(e.row, e.external_id) for e in report.errors] == [(3, "c")]
+    assert (report.kite_marks_recorded, report.kite_marks_kept) == (2, 0)
+    statuses = db.session.execute(
+        select(Organisation.name, KitemarkAward.status).join(
+            KitemarkAward, KitemarkAward.organisation_id == Organisation.id
+        )
+    ).all()
+    assert sorted(statuses) == [("Org A", "awarded"), ("Org D", "pending")]
+    assert count(KitemarkEvent) == 2
 
 
 def test_capacity_history_written_with_reason_import(app: Flask, make: Any) -> None:

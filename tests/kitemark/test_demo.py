@@ -24,6 +24,11 @@ def test_demo_kite_marks(app: Flask) -> None:
                 award.status,
                 award.valid_until,
             )
+    # Recorded through the import (history and all), dated as the demo dates its listings.
+    for award in awards.values():
+        assert [e.action for e in services.history(award.organisation_id)][-1] == "imported"
+        if award.status == "awarded":
+            assert award.valid_until and award.valid_until > services.today()
     queue = services.review_queue()
     assert queue and all(awards[a.organisation_id].status == "pending" for a in queue)
     assert all(not services.missing_for_submission(a) for a in queue)

@@ -7,19 +7,29 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from spdirectory.db_types import utcnow
 from spdirectory.extensions import db
 from spdirectory.referrals import services
 
 from .conftest import World, refer
 
+BEFORE = {"life_satisfaction": 4, "worthwhile": 5, "happy": 4, "anxious": 7}
 
-def scored(world: World, people: int, *, activity: Any = None, later_stage: str = "end") -> None:
+
+def scored(
+    world: World,
+    people: int,
+    *,
+    activity: Any = None,
+    later_stage: str = "end",
+    prefix: str = "O",
+) -> None:
     for i in range(people):
-        referral = refer(world, activity, client_reference=f"O{i}")
+        referral = refer(world, activity, client_reference=f"{prefix}{i}")
         services.record_outcome(
             referral,
             "baseline",
-            {"life_satisfaction": 4, "worthwhile": 5, "happy": 4, "anxious": 7},
+            BEFORE,
             world.link_worker,
         )
         services.record_outcome(
@@ -82,9 +92,64 @@ def test_other_activity_counts_separately(world: World, make: Any) -> None:
     other = make.activity(world.org, referral_routes="link_worker")
     db.session.commit()
     scored(world, 6)
-    scored(world, 6, activity=other)
+    scored(world, 6, activity=other, prefix="P")
     assert services.distance_travelled(activity_id=world.activity.id) is None
     assert services.distance_travelled(organisation_id=world.org.id).people == 12
+
+
+def scored_again(world: World, reference: str, later: dict[str, int], activity: Any = None) -> None:
+    """A further referral, with both scores, of a person who already has one."""
+    referral = refer(world, activity, client_reference=reference)
+    services.record_outcome(referral, "baseline", BEFORE, world.link_worker)
+    services.record_outcome(referral, "end", later, world.link_worker)
+    db.session.commit()
+
+
+def test_one_person_referred_twice_counts_once(client: FlaskClient, world: World) -> None:
+    # Nine people, ten referrals: still below ten people, so still suppressed. The second
+    # reference differs only in case, as link workers type them.
+    scored(world, 9)
+    scored_again(world, "o3", {"life_satisfaction": 6, "worthwhile": 6, "happy": 7, "anxious": 4})
+    assert services.distance_travelled(activity_id=world.activity.id) is None
+    assert services.distance_travelled(organisation_id=world.org.id) is None
+    for url in (f"/activities/{world.activity.id}", f"/organisations/{world.org.id}"):
+        assert "distance travelled" not in client.get(url).get_data(as_text=True)
+
+
+def test_a_person_referred_twice_weighs_once_in_the_means(world: World) -> None:
+    # Ten people improve life satisfaction 4 -> 6; one of them, referred again, 4 -> 10.
+    # Per person: nine at +2 and one at the mean of their referrals (+4), so +2.2; per
+    # referral it would have been (10 * 2 + 6) / 11 = +2.4.
+    scored(world, 10)
+    scored_again(world, "O0", {"life_satisfaction": 10, "worthwhile": 6, "happy": 7, "anxious": 4})
+    result = services.distance_travelled(activity_id=world.activity.id)
+    assert result is not None and result.people == 10
+    assert result.change["life_satisfaction"] == 2.2
+    assert result.later["life_satisfaction"] == 6.2
+    assert result.baseline["life_satisfaction"] == 4.0
+
+
+def test_a_person_is_counted_once_across_an_organisations_activities(
+    world: World, make: Any
+) -> None:
+    other = make.activity(world.org, referral_routes="link_worker")
+    db.session.commit()
+    scored(world, 10)
+    scored(world, 10, activity=other)  # the same ten references, at the second activity
+    assert services.distance_travelled(activity_id=world.activity.id).people == 10
+    assert services.distance_travelled(activity_id=other.id).people == 10
+    assert services.distance_travelled(organisation_id=world.org.id).people == 10
+
+
+def test_anonymised_referrals_count_as_one_person_each(world: World) -> None:
+    # Purge clears the reference, so referrals can no longer be linked: each is a person.
+    scored(world, 10)
+    db.session.execute(
+        db.update(services.Referral).values(client_reference="", anonymised_at=utcnow())
+    )
+    db.session.commit()
+    result = services.distance_travelled(activity_id=world.activity.id)
+    assert result is not None and result.people == 10
 
 
 @pytest.mark.parametrize("bad", [-1, 11, "7", None, True])

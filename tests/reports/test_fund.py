@@ -3,11 +3,15 @@ three-source rule, the national match trigger, the ten-year projection and the s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+import pytest
 
 from spdirectory.extensions import db
 from spdirectory.reports import fund
 from spdirectory.reports.models import Area, CpiIndex, FundPledge
+from spdirectory.reports.report import fund_year_params
 
 
 def area(population: int = 100_000, weight: float = 1.2) -> Area:
@@ -105,6 +109,33 @@ def test_suggested_split_is_proportional_to_score_and_adds_up(app: Any) -> None:
     assert sum(parts) == 1000_00 and sorted(parts) == [333_00, 333_00, 334_00]
     assert fund.suggested_split(0, [5.0]) == [0]
     assert fund.suggested_split(500_00, []) == []
+
+
+@pytest.mark.parametrize(
+    ("year", "today", "period"),
+    [
+        # A year that has started (or ended): the 12 months before its April, fixed.
+        (2026, date(2026, 12, 3), ("2025-04", "2026-03", "2026-03-31")),
+        (2026, date(2026, 4, 1), ("2025-04", "2026-03", "2026-03-31")),
+        (2020, date(2026, 12, 3), ("2019-04", "2020-03", "2020-03-31")),
+        # Not started yet: the latest 12 whole months.
+        (2027, date(2027, 2, 10), ("2026-02", "2027-01", "2027-01-31")),
+        (2027, date(2026, 12, 3), ("2025-12", "2026-11", "2026-11-30")),
+    ],
+)
+def test_a_fund_years_split_ranks_on_the_12_months_before_it(
+    app: Any, year: int, today: date, period: tuple[str, str, str]
+) -> None:
+    first, last, as_of = period
+    params = fund_year_params(year, today=today)
+    assert (params.from_label, params.to_label, params.group_by, params.months) == (
+        first,
+        last,
+        "both",
+        12,
+    )
+    assert params.as_of is not None and params.as_of.date().isoformat() == as_of
+    assert (params.as_of.hour, params.as_of.minute) == (23, 59)  # the whole last day
 
 
 def test_parse_pounds() -> None:

@@ -90,6 +90,66 @@ def test_every_cell_of_the_area_by_category_report(known: Known) -> None:
     }
 
 
+# Parts of each ranked cell in the report above (demand, unmet, waitlist, scarcity, trend)
+# and its need weight: the inputs of score = 100 × need weight × Σ wₖ·partₖ / Σ wₖ.
+PARTS = {
+    ("W1", "walking"): ((0.6, 1 / 18, 3 / 18, 0.0, 1.0), 1.0),
+    ("W1", "green_nature"): ((0.4, 0.25, 0.75, 2 / 3, 1.0), 1.0),
+    ("W2", "befriending"): ((1.0, 0.4, 0.6, 2 / 3, 0.0), 1.5),
+}
+
+
+def documented_score(key: tuple[str, str], w: dict[str, float]) -> float:
+    parts, need_weight = PARTS[key]
+    order = ("demand", "unmet", "waitlist", "scarcity", "trend")
+    weighted = sum(w[name] * part for name, part in zip(order, parts, strict=True))
+    return round(100 * need_weight * weighted / sum(w.values()), 2)
+
+
+def test_changing_the_weights_changes_the_scores_and_can_reorder(
+    app: Any, known: Known, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only waitlist pressure and growth count (weights need not add up to 1: the score
+    # divides by their sum): Headingley green space, with the most waitlisted, comes first.
+    w = {"demand": 0.0, "unmet": 0.0, "waitlist": 2.0, "scarcity": 0.0, "trend": 2.0}
+    monkeypatch.setitem(app.config, "REPORT_PRIORITY_WEIGHTS", w)
+    report = build_report(parse_params({**PERIOD, "group_by": "both", "area_type": "ward"}))
+    cells = cells_by_key(report)
+    assert report.weights == w
+    for key in PARTS:
+        assert cells[key].measures["part_waitlist"] == pytest.approx(PARTS[key][0][2])
+    # (2 × 3/18 + 2 × 1) / 4, (2 × 0.75 + 2 × 1) / 4, 1.5 × (2 × 0.6 + 2 × 0) / 4
+    assert cells[("W1", "walking")].score == documented_score(("W1", "walking"), w) == 58.33
+    assert cells[("W1", "green_nature")].score == documented_score(("W1", "green_nature"), w)
+    assert cells[("W1", "green_nature")].score == 87.5
+    assert cells[("W2", "befriending")].score == documented_score(("W2", "befriending"), w)
+    assert cells[("W2", "befriending")].score == 45.0
+    assert [(c.area_code, c.category, c.rank) for c in report.priorities] == [
+        ("W1", "green_nature", 1),
+        ("W1", "walking", 2),
+        ("W2", "befriending", 3),
+    ]  # with the default weights: befriending, green space, walking
+
+    # A partial setting keeps the defaults for the weights it leaves out.
+    monkeypatch.setitem(app.config, "REPORT_PRIORITY_WEIGHTS", {"scarcity": 1, "trend": 0})
+    report = build_report(parse_params({**PERIOD, "group_by": "both", "area_type": "ward"}))
+    cells = cells_by_key(report)
+    merged = {"demand": 0.35, "unmet": 0.25, "waitlist": 0.15, "scarcity": 1.0, "trend": 0.0}
+    assert report.weights == merged
+    expected = {
+        ("W1", "walking"): 14.22,
+        ("W1", "green_nature"): 56.1,
+        ("W2", "befriending"): 103.43,
+    }
+    for key, score in expected.items():
+        assert cells[key].score == documented_score(key, merged) == score, key
+    assert [(c.area_code, c.category) for c in report.priorities] == [
+        ("W2", "befriending"),
+        ("W1", "green_nature"),
+        ("W1", "walking"),
+    ]
+
+
 def test_grouped_by_area_counts_each_listing_and_referral_once(known: Known) -> None:
     report = build_report(parse_params({**PERIOD, "group_by": "area", "area_type": "ward"}))
     cells = cells_by_key(report)

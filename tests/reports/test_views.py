@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -194,11 +195,60 @@ def test_fund_page_pledges_and_split(admin: tuple[Any, str]) -> None:
     ]
 
 
-def test_fund_page_suggests_a_split_of_the_pot(admin: tuple[Any, str], app: Flask) -> None:
+def split_rows(page: str) -> list[tuple[str, float, str]]:
+    """(priority, exact score, suggested amount) for each row of the page's split table."""
+    table = page[page.index('data-testid="split"') :]
+    table = table[: table.index("</table>")]
+    return [
+        (key, float(score), amount)
+        for key, score, amount in re.findall(
+            r'name="priority" value="([^"]+)">'
+            r'<input type="hidden" name="score-\d+" value="([^"]+)">'
+            r'.*?name="amount-\d+" inputmode="decimal" value="([^"]+)"',
+            table,
+            re.S,
+        )
+    ]
+
+
+def test_fund_page_splits_the_pot_by_the_years_priorities(admin: tuple[Any, str]) -> None:
+    """Fund year 2026 (April 2026) ranks on April 2025 to March 2026 as recorded by 31 March
+    2026: A1's December 2025 referral counts (19 for Headingley walking), its April
+    referral and May capacity change do not."""
     client, _ = admin
-    page = client.get("/reports/fund?area=LEEDS&year=2025").get_data(as_text=True)
-    assert 'data-testid="split"' in page
-    assert "W2|befriending" in page
+    leeds = db.session.scalar(select(Area).where(Area.code == "LEEDS"))
+    # Local share 2026: £0.90 × 100,000 × 1.2 × 1.038 (September 2025 CPI) = £112,104.
+    for source, pounds in (("nhs", 60_000), ("local_government", 50_000), ("employer", 10_000)):
+        db.session.add(
+            FundPledge(area_id=leeds.id, year=2026, source=source, amount_pence=pounds * 100)
+        )
+    db.session.commit()
+    page = client.get("/reports/fund?area=LEEDS&year=2026").get_data(as_text=True)
+    assert "£232,104.00" in page  # pot: £120,000 pledged + £112,104 match
+    assert "the report for 2025-04 to 2026-03</a> as recorded by 31 March 2026" in page
+    assert "from=2025-04&amp;to=2026-03" in page  # the link to that report
+
+    # Scores on that 12-month report (docs/reports.md): befriending 1.5 × (0.35 + 0.25 × 0.4
+    # + 0.15 × 0.6 + 0.15 × 2/3) = 96.0; green space as in test_report.py, 51.5; walking
+    # 0.35 × 19/30 + 0.25 × 1/19 + 0.15 × 3/19 + 0.10 × 1 = 35.85.
+    rows = split_rows(page)
+    assert rows == [
+        ("W2|befriending", 96.0, "121527.00"),
+        ("W1|green_nature", 51.5, "65194.00"),
+        ("W1|walking", 35.85, "45383.00"),
+    ]
+    # In proportion to score: £232,104 × score / 183.35, in whole pounds (the pound lost to
+    # rounding goes to the largest remainder, walking's .76), adding up to the pot.
+    total = sum(score for _, score, _ in rows)
+    for _, score, amount in rows:
+        share = 232_104 * score / total
+        assert int(share) <= float(amount) <= int(share) + 1
+    assert sum(float(amount) for _, _, amount in rows) == 232_104
+
+    # Fund year 2025 ranks on April 2024 to March 2025: no demand then, so no split.
+    earlier = client.get("/reports/fund?area=LEEDS&year=2025").get_data(as_text=True)
+    assert 'data-testid="split"' not in earlier
+    assert "the report for 2024-04 to 2025-03</a> has no demand here" in earlier
 
 
 def test_areas_import_page_reports_bad_rows(admin: tuple[Any, str]) -> None:

@@ -227,3 +227,21 @@ def test_search_results_show_what_is_already_on_the_shortlist(client_as: Any, ma
     remove = re.search(r'form="shortlist-remove" name="activity_id" value="(\d+)"', text)
     assert remove and int(remove.group(1)) == walk.id
     assert "On the shortlist" in text
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("link_worker", True), ("admin", True), ("provider", False), ("anonymous", False)],
+)
+def test_the_activity_page_offers_the_shortlist_to_link_workers_only(
+    client_as: Any, make: Any, role: str, shown: bool
+) -> None:
+    walk = full_listing(make)
+    make.commit()
+    client, csrf = client_as(role)
+    page = client.get(f"/activities/{walk.id}").get_data(as_text=True)
+    assert ("to shortlist" in page) is shown
+    if shown:
+        assert add(client, csrf, walk.id, next=f"/activities/{walk.id}").status_code == 302
+        page = client.get(f"/activities/{walk.id}").get_data(as_text=True)
+        assert "On the shortlist" in page and "from shortlist" in page
