@@ -572,25 +572,33 @@ def read_services_file(path: Path) -> Iterator[tuple[int, str, Any]]:
     service) or a .ndjson file (one service per line) as (number, label, record); a record
     that cannot be read is an error text instead."""
     if path.suffix.lower() == ".ndjson":
-        with path.open(encoding="utf-8-sig") as fh:
-            number = 0
-            for line_no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                number += 1
-                label = f"record {number} (line {line_no})"
-                try:
-                    yield number, label, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, label, Unreadable(f"not JSON: {exc.msg} at column {exc.colno}")
+        yield from _read_ndjson(path)
         return
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            # One JSON document per line saved with a .json name: read it as ndjson.
+            yield from _read_ndjson(path)
+            return
         raise ImportFileError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     yield from enumerate_services(data)
+
+
+def _read_ndjson(path: Path) -> Iterator[tuple[int, str, Any]]:
+    with path.open(encoding="utf-8-sig") as fh:
+        number = 0
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            number += 1
+            label = f"record {number} (line {line_no})"
+            try:
+                yield number, label, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, label, Unreadable(f"not JSON: {exc.msg} at column {exc.colno}")
 
 
 def services_of(data: Any) -> list[Any]:

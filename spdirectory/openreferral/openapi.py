@@ -15,6 +15,9 @@ from typing import Any
 from flask import current_app
 
 from .. import vocab
+from .serialise import BYDAY
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 ORUK_SCHEMA = "https://openreferraluk.org/specifications/3.0/schema/"
 
@@ -100,7 +103,7 @@ def openreferral_openapi(server_url: str) -> dict[str, Any]:
         _q("modified_after", {"type": "string", "format": "date-time"}),
         _q("minimum_age", {"type": "integer", "minimum": 0, "maximum": 150}),
         _q("maximum_age", {"type": "integer", "minimum": 0, "maximum": 150}),
-        _q("day", {"type": "string", "enum": [*vocab.DAY_CODES, "MO", "TU", "WE", "TH", "FR"]}),
+        _q("day", {"type": "string", "enum": [*vocab.DAY_CODES, *BYDAY, *DAY_NAMES]}),
     ]
 
     def get(op_id: str, summary: str, params: list[Any], responses: dict[str, Any]) -> Any:

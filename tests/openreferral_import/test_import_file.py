@@ -101,6 +101,15 @@ def test_list_and_ndjson_upsert_by_source_and_id(app: Flask, tmp_path: Path) -> 
     assert len(activities()) == 5
 
 
+def test_ndjson_saved_with_a_json_name_is_read_as_ndjson(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(service("a")) + "\n" + json.dumps(service("b")) + "\n")
+    result = run_import(app, path)
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    assert sorted(a.external_id for a in activities()) == ["a", "b"]
+
+
 def test_unchanged_records_are_counted_not_rewritten(app: Flask, tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps([service("a"), service("b")]))
