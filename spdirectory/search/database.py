@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from .. import vocab
+from ..dbapi import plain_rows
 from ..extensions import db
 from ..geo import bounding_box, distance_km
 from .base import SearchBackend, SearchHit, SearchQuery, SearchResults, Suggestion
@@ -300,7 +301,7 @@ class DatabaseBackend(SearchBackend):
                     .select_from(fts_table)
                     .where(text("search_fts MATCH :fts"))
                 )
-            rows = _raw_rows(connection, stmt, {"fts": _fts5_query(concepts)})
+            rows = plain_rows(connection, stmt, {"fts": _fts5_query(concepts)})
             found = np.array(rows, dtype=np.float64).reshape(-1, 2)
             matches = (found[:, 0].astype(np.int64), found[:, 1])
         if query.sort == "distance" and query.near:
@@ -399,17 +400,6 @@ for _facet, _ in _PACKED:
 assert _offset <= 62, "facet vocabularies outgrew one 64-bit key"
 _FIELDS = [(f, _SHIFT[f], _FIELD_MASK[f]) for f, _ in _PACKED]
 _FACET_ORDER = [(f, list(FACETS[f])) for f, _ in _PACKED] + [("kite_mark", list(vocab.KITE_MARK))]
-
-
-def _raw_rows(connection: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """All rows as plain tuples from the DB-API cursor: for tens of thousands of rows,
-    several times cheaper than SQLAlchemy's Row objects (SQLite's qmark parameters)."""
-    compiled = stmt.compile(dialect=connection.dialect)
-    values = compiled.construct_params(params)
-    positional = [values[name] for name in compiled.positiontup or ()]
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
-    return raw.execute(compiled.string, positional).fetchall()
 
 
 def ordered_facets(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -287,7 +287,34 @@ def shortlist() -> Any:
         gone=gone,
         today=today,
         maximum=SHORTLIST_MAX,
+        mailto=shortlist_mailto(activities, upcoming),
     )
+
+
+def shortlist_mailto(activities: list[Activity], upcoming: dict[int, list[Any]]) -> str:
+    """A mailto: link holding the shortlist as plain text. The link worker's own email
+    program sends it, to an address typed there, so the person's address is never stored
+    here."""
+    lines = [
+        "Activities chosen for you",
+        "Places and times change: please contact an activity before you go.",
+        "",
+    ]
+    for number, a in enumerate(activities, start=1):
+        lines.append(f"{number}. {a.title} ({a.organisation.name})")
+        if upcoming.get(a.id):
+            times = "; ".join(f"{day:%A %-d %B}, {s.starts:%H:%M}" for day, s in upcoming[a.id])
+            lines.append(f"Next: {times}")
+        where = ", ".join(part for part in (a.address, a.postcode) if part)
+        if where and "in_person" in a.modes:
+            lines.append(f"Where: {where}")
+        org = a.organisation
+        contact = a.phone or a.email or org.phone or org.email
+        if contact:
+            lines.append(f"Contact: {contact}")
+        lines += [url_for("directory.activity", activity_id=a.id, _external=True), ""]
+    fields = {"subject": "Activities chosen for you", "body": "\n".join(lines)}
+    return "mailto:?" + urlencode(fields, quote_via=quote)
 
 
 @bp.post("/shortlist/add")

@@ -245,3 +245,23 @@ def test_the_activity_page_offers_the_shortlist_to_link_workers_only(
         assert add(client, csrf, walk.id, next=f"/activities/{walk.id}").status_code == 302
         page = client.get(f"/activities/{walk.id}").get_data(as_text=True)
         assert "On the shortlist" in page and "from shortlist" in page
+
+
+def test_the_shortlist_can_be_emailed_from_the_link_workers_own_email(
+    client_as: Any, make: Any
+) -> None:
+    from urllib.parse import unquote
+
+    walk = full_listing(make)
+    make.commit()
+    client, csrf = client_as("link_worker")
+    add(client, csrf, walk.id)
+    page = client.get("/shortlist").get_data(as_text=True)
+    href = html.unescape(re.search(r'href="(mailto:[^"]+)"', page).group(1))
+    assert href.startswith("mailto:?subject=Activities%20chosen%20for%20you&body=")
+    body = unquote(href.split("&body=", 1)[1])
+    assert "1. Canal-side walk (Riverside Trust)" in body
+    assert "Where: Canal Basin, Leeds, LS1 1AZ" in body
+    assert "Contact: 0113 496 0000" in body
+    assert f"/activities/{walk.id}" in body
+    assert "Next: Tuesday" in body
