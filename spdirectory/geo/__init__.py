@@ -1,6 +1,11 @@
 """Offline UK postcode geocoding and distance helpers."""
 
-from spdirectory.geo.distance import bounding_box, distance_km
+from spdirectory.geo.distance import (
+    KM_PER_DEGREE_LAT,
+    KM_PER_DEGREE_LON_EQUATOR,
+    bounding_box,
+    distance_km,
+)
 from spdirectory.geo.postcodes import (
     DATA_DIR_ENV,
     InvalidPostcode,
@@ -24,6 +29,8 @@ from spdirectory.geo.postcodes import (
 
 __all__ = [
     "DATA_DIR_ENV",
+    "KM_PER_DEGREE_LAT",
+    "KM_PER_DEGREE_LON_EQUATOR",
     "InvalidPostcode",
     "PostcodeDatabase",
     "PostcodeError",

@@ -13,10 +13,22 @@ import math
 
 from geopy.distance import EARTH_RADIUS, great_circle
 
-__all__ = ["EARTH_RADIUS_KM", "bounding_box", "distance_km"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "KM_PER_DEGREE_LAT",
+    "KM_PER_DEGREE_LON_EQUATOR",
+    "bounding_box",
+    "distance_km",
+]
 
 # The same radius great_circle uses, so bounding_box agrees with distance_km.
 EARTH_RADIUS_KM: float = EARTH_RADIUS
+
+# Kilometres per degree, for the equirectangular squared distances that search and matching
+# compute in SQL and numpy (plain arithmetic, exact enough within a region). One pair of
+# constants, so every path filters and orders identically.
+KM_PER_DEGREE_LAT = 110.574
+KM_PER_DEGREE_LON_EQUATOR = 111.320
 
 # Widen boxes by a hair so points exactly at the radius survive rounding.
 _MARGIN = 1.0 + 1e-9

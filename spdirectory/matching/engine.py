@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 from ..db_types import utcnow
 from ..directory.models import Activity, ActivitySession
 from ..extensions import db
-from ..geo import bounding_box
+from ..geo import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_EQUATOR, bounding_box
 from ..search.database import _fts5_query, _pg_tsquery  # the index's query syntax
 from ..search.models import search_document as doc
 from ..search.text import query_terms, words
@@ -46,9 +46,6 @@ from .scoring import DEFAULT_WEIGHTS, DISTANCE_SCALE_KM, REMOTE_REACH, Scored, s
 BATCH = 100
 BATCH_PER_RESULT = 3
 MAX_INTEREST_CONCEPTS = 6
-
-KM_PER_DEGREE_LAT = 110.574
-KM_PER_DEGREE_LON_EQUATOR = 111.320
 
 
 def _num(value: float) -> Any:

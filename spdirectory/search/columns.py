@@ -26,12 +26,9 @@ import numpy as np
 from sqlalchemy import Connection
 
 from .. import vocab
-from ..geo import bounding_box
+from ..geo import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_EQUATOR, bounding_box
 from .base import SearchQuery
 from .vocab_bits import FACETS, bit, mask
-
-KM_PER_DEGREE_LAT = 110.574
-KM_PER_DEGREE_LON_EQUATOR = 111.320
 
 _COLUMNS = (
     "activity_id, organisation_id, category_mask, need_mask, mode_mask, day_mask, "

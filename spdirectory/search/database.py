@@ -37,7 +37,7 @@ from sqlalchemy import (
 from .. import vocab
 from ..dbapi import plain_rows
 from ..extensions import db
-from ..geo import bounding_box, distance_km
+from ..geo import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON_EQUATOR, bounding_box, distance_km
 from .base import SearchBackend, SearchHit, SearchQuery, SearchResults, Suggestion
 from .columns import Columns, current_columns
 from .documents import Document, load_documents
@@ -46,8 +46,6 @@ from .models import search_suggestion as suggestion_table
 from .text import query_terms, words
 from .vocab_bits import FACETS, bit, codes, mask
 
-KM_PER_DEGREE_LAT = 110.574
-KM_PER_DEGREE_LON_EQUATOR = 111.320
 # Text relevance is damped by distance: score / (1 + (d / scale)²), so a good match 5 km
 # away keeps half its weight.
 DISTANCE_SCALE_KM = 5.0
