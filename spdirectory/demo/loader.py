@@ -10,12 +10,12 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from ..accounts.models import User
 from ..audit import acting_as
 from ..directory.importer import Importer
-from ..directory.models import Activity, Organisation
+from ..directory.models import Activity, CapacityChange, Organisation
 from ..extensions import db
 from .generate import generate_rows
 
@@ -123,6 +123,59 @@ def _kite_mark_dates(seed: int, today: date) -> None:
         activity.kite_mark_valid_until = until[activity.organisation_id]
 
 
+def _capacity_history(seed: int, now: datetime) -> None:
+    """Opening dates and a year of spare-place changes, so supply over time has a shape: most
+    listings opened before the reports' year, some during it; spare places went up and down
+    until today's figure. Core statements: this is history, not edits to audit."""
+    rng = random.Random(seed + 2)
+    rows = db.session.execute(
+        select(
+            Activity.id, Activity.capacity, Activity.spare_places, Activity.waitlist_open,
+            Activity.capacity_updated_at,
+        )
+        .where(Activity.source == DEMO_SOURCE)
+        .order_by(Activity.external_id)
+    ).all()  # fmt: skip
+    # Only listings with just the import's row: loading the demo again adds no history.
+    fresh = set(
+        db.session.scalars(
+            select(CapacityChange.activity_id)
+            .group_by(CapacityChange.activity_id)
+            .having(func.count() == 1)
+        )
+    )
+    changes = []
+    for activity_id, capacity, spare, waitlist, confirmed in rows:
+        if activity_id not in fresh:
+            continue
+        days = rng.randint(30, 330) if rng.random() < 0.15 else rng.randint(380, 900)
+        opened = min(now - timedelta(days=days), confirmed)
+        db.session.execute(
+            update(Activity.__table__).where(Activity.id == activity_id).values(created_at=opened)
+        )
+        # The import's row (today's figures) becomes the opening one, so ids stay in time order.
+        db.session.execute(
+            update(CapacityChange.__table__)
+            .where(CapacityChange.activity_id == activity_id)
+            .values(at=opened)
+        )
+        span = (confirmed - opened).total_seconds()
+        moments = sorted(rng.uniform(0, span) for _ in range(rng.randint(2, 6)))
+        top = capacity if capacity is not None else max(spare, 1) * 2
+        for offset in moments:
+            changes.append(
+                {"activity_id": activity_id, "at": opened + timedelta(seconds=offset),
+                 "capacity": capacity, "spare_places": rng.randint(0, top),
+                 "waitlist_open": rng.random() < 0.3, "reason": "quick_update"}
+            )  # fmt: skip
+        changes.append(
+            {"activity_id": activity_id, "at": confirmed, "capacity": capacity,
+             "spare_places": spare, "waitlist_open": waitlist, "reason": "confirm"}
+        )  # fmt: skip
+    if changes:
+        db.session.execute(insert(CapacityChange), changes)
+
+
 def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
     """Import the demo listings (Leeds) through the real importer, create the demo accounts
     and commit; returns a one-line summary. Safe to run again: listings are upserted and
@@ -147,6 +200,7 @@ def load_demo(seed: int, *, activities: int = DEMO_ACTIVITIES) -> str:
         from ..reports.demo import load_demo_areas
 
         load_demo_areas()  # wards, PCNs, place and ICB for the capacity-gap reports
+        _capacity_history(seed, datetime.now(UTC))
 
         # The importer matches organisation names without regard to case; so does this.
         wanted = [main_org.lower(), second_org.lower()]

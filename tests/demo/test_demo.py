@@ -218,3 +218,40 @@ def test_capacity_dates_are_not_in_the_future(leeds_rows: list[dict[str, str]]) 
     reviewed = [date.fromisoformat(r["last_reviewed"]) for r in leeds_rows if r["last_reviewed"]]
     assert reviewed and max(reviewed) <= TODAY
     assert min(reviewed) >= TODAY - timedelta(days=90 + 180)
+
+
+def test_demo_supply_has_a_year_of_history(app: Flask) -> None:
+    """The panel's supply-by-month chart has a shape: listings opened over time, spare
+    places changed during the year, and today's figure is the last one recorded."""
+    from datetime import timedelta
+
+    from spdirectory.directory.models import CapacityChange
+    from spdirectory.reports.queries import supply_over_time
+    from spdirectory.reports.report import _scope, parse_params
+
+    load_demo(seed=7, activities=60)
+    now = utcnow()
+    activities = db.session.scalars(select(Activity)).all()
+    opened = [a.created_at for a in activities]
+    assert all(o <= now for o in opened)
+    assert any(o > now - timedelta(days=365) for o in opened)  # some opened this year
+    assert sum(o < now - timedelta(days=365) for o in opened) > len(opened) / 2
+    for activity in activities:
+        history = db.session.scalars(
+            select(CapacityChange)
+            .where(CapacityChange.activity_id == activity.id)
+            .order_by(CapacityChange.id)
+        ).all()
+        assert len(history) >= 3
+        assert [h.at for h in history] == sorted(h.at for h in history)  # ids in time order
+        assert history[-1].spare_places == activity.spare_places
+
+    scope = _scope(parse_params({"group_by": "both"}), ())
+    year_ago, month_ago = now - timedelta(days=330), now - timedelta(days=20)
+    earlier, later = supply_over_time(scope, [year_ago, month_ago])
+    assert 0 < earlier["places"] < later["places"]  # listings opened during the year
+
+    # Loading again adds no history.
+    count = db.session.scalar(select(func.count(CapacityChange.id)))
+    load_demo(seed=7, activities=60)
+    assert db.session.scalar(select(func.count(CapacityChange.id))) == count
