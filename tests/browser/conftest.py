@@ -435,6 +435,12 @@ def axe_violations(
     return [v for v in violations if v.get("impact") in impacts]
 
 
+def assert_accessible(page: Page) -> None:
+    """axe-core finds nothing on the page, at any impact."""
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}\n{describe_violations(violations)}"
+
+
 def describe_violations(violations: list[dict[str, Any]]) -> str:
     """One readable block per violated rule: id, impact, help, and the offending nodes."""
     lines = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -27,11 +27,6 @@ def _pair(live_server: LiveServer) -> tuple[int, int]:
         ids = (a.id, b.id)
         db.session.remove()
     return ids
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe_violations(violations)}"
 
 
 def test_admin_merges_a_likely_duplicate(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -31,11 +31,6 @@ def _own_organisation(live_server: LiveServer) -> tuple[str, str]:
         emails = (provider.email, reviewer.email)
         db.session.remove()
     return emails
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe_violations(violations)}"
 
 
 def test_apply_change_resubmit_award(

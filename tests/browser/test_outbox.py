@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -30,11 +30,6 @@ def _failed_email(live_server: LiveServer) -> int:
         email_id = email.id
         db.session.remove()
     return email_id
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe_violations(violations)}"
 
 
 def test_admin_retries_a_failed_email(

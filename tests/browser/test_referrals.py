@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -39,11 +39,6 @@ def _own_provider_and_activity(live_server: LiveServer) -> tuple[str, int, str]:
         ids = (provider.email, activity.id, activity.title)
         db.session.remove()
     return ids
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe_violations(violations)}"
 
 
 def test_refer_accept_attend(new_page: Callable[..., Page], live_server: LiveServer) -> None:

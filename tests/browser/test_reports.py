@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -74,11 +74,6 @@ def _seed(live_server: LiveServer) -> None:
         make.user("panel", email=PANEL_EMAIL)
         make.commit()
         db.session.remove()
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe_violations(violations)}"
 
 
 def test_panel_report_filter_drill_export_decide(

@@ -7,15 +7,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tests.browser.conftest import LiveServer, axe_violations, describe_violations
+from tests.browser.conftest import LiveServer, assert_accessible
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
-
-def _axe_clean(page: Page) -> None:
-    violations = axe_violations(page)
-    assert not violations, f"axe on {page.url}:\n{describe_violations(violations)}"
 
 
 def test_search_open_shortlist_print(
@@ -42,11 +37,11 @@ def test_search_open_shortlist_print(
     assert "near=" in page.url
     result = page.locator(".app-result", has_text=title)
     expect(result).to_contain_text("km")  # distance from the postcode
-    _axe_clean(page)
+    assert_accessible(page)
 
     result.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
-    _axe_clean(page)
+    assert_accessible(page)
     page.get_by_role("button", name=f"Add {title} to shortlist").click()
     expect(page.locator(".app-flash--success")).to_contain_text("added to the shortlist")
     expect(page.get_by_text("On the shortlist")).to_be_visible()
@@ -54,7 +49,7 @@ def test_search_open_shortlist_print(
     page.get_by_role("link", name="See the shortlist").click()
     expect(page.get_by_role("heading", level=1, name="Shortlist")).to_be_visible()
     expect(page.locator("main")).to_contain_text(title)
-    _axe_clean(page)
+    assert_accessible(page)
 
     page.get_by_role("button", name="Print").click()
     assert page.evaluate("window.__printed") == 1
