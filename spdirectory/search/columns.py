@@ -153,7 +153,7 @@ class Columns:
         """Ids of the matching activities, the first `limit` in result order.
 
         `text_matches`: (ids, relevance) from the full-text index, or None for no text.
-        `order`: "relevance", "distance", "updated" or "listing" (see DatabaseBackend)."""
+        `order`: "relevance", "distance", "updated" or "listing" (database.result_order)."""
         if text_matches is not None:
             ids, relevance = text_matches
             inside = ids < len(self.alive)

@@ -204,15 +204,14 @@ class DatabaseBackend(SearchBackend):
         order: list[Any]
         # Activities without a place sort after every distance (NULLs sort first on SQLite
         # and last on PostgreSQL unless told).
-        by_distance = [doc.c.latitude.is_(None), d2.asc()] if d2 is not None else []
-        if query.sort == "distance" and d2 is not None:
-            order = by_distance
-        elif query.sort == "updated":
+        kind = result_order(query, has_text=relevance is not None)
+        if kind == "distance":
+            assert d2 is not None  # "distance" needs `near`
+            order = [doc.c.latitude.is_(None), d2.asc()]
+        elif kind == "updated":
             order = [doc.c.capacity_updated_at.desc()]
-        elif relevance is not None:
+        elif kind == "relevance":
             order = [score.desc()]
-        elif d2 is not None:
-            order = by_distance
         else:
             # Literal SQL, the same as the expression index of migration 0012, so the first
             # page is read from that index rather than sorted out of every matching row.
@@ -302,16 +301,7 @@ class DatabaseBackend(SearchBackend):
             rows = plain_rows(connection, stmt, {"fts": _fts5_query(concepts)})
             found = np.array(rows, dtype=np.float64).reshape(-1, 2)
             matches = (found[:, 0].astype(np.int64), found[:, 1])
-        if query.sort == "distance" and query.near:
-            order = "distance"
-        elif query.sort == "updated":
-            order = "updated"
-        elif concepts:
-            order = "relevance"
-        elif query.near:
-            order = "distance"
-        else:
-            order = "listing"
+        order = result_order(query, has_text=bool(concepts))
         offset = (max(query.page, 1) - 1) * query.per_page
         with columns.lock:
             chosen = columns.select(query, matches, order, offset + query.per_page)
@@ -398,6 +388,18 @@ for _facet, _ in _PACKED:
 assert _offset <= 62, "facet vocabularies outgrew one 64-bit key"
 _FIELDS = [(f, _SHIFT[f], _FIELD_MASK[f]) for f, _ in _PACKED]
 _FACET_ORDER = [(f, list(FACETS[f])) for f, _ in _PACKED] + [("kite_mark", list(vocab.KITE_MARK))]
+
+
+def result_order(query: SearchQuery, *, has_text: bool) -> str:
+    """How results are ordered, the same on both paths: "distance", "updated",
+    "relevance" or "listing" (spare places, then an open waitlist, then full)."""
+    if query.sort == "distance" and query.near:
+        return "distance"
+    if query.sort == "updated":
+        return "updated"
+    if has_text:
+        return "relevance"
+    return "distance" if query.near else "listing"
 
 
 def ordered_facets(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
