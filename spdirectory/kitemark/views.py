@@ -428,17 +428,9 @@ def new_question() -> Any:
         form.active.data = True
     if form.validate_on_submit():
         question = KitemarkQuestion(code=form.code.data, evidence="optional", kind="text")
-        try:
-            services.update_question(question, _question_values(form), is_new=True)
-        except services.Invalid as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Question “{question.code}” added.", "success")
+        if _save_question(form, question, is_new=True):
             return redirect(url_for("kitemark.questions"))
-    status = 422 if form.errors else 200
-    return render_template("kitemark/question_form.html", form=form, question=None), status
+    return _question_page(form, None)
 
 
 @bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -451,16 +443,25 @@ def edit_question(question_id: int) -> Any:
         abort(404)
     form = QuestionForm(obj=question)
     form.code.data = question.code  # the code never changes
-    if form.validate_on_submit():
-        try:
-            services.update_question(question, _question_values(form), is_new=False)
-        except services.Invalid as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Question “{question.code}” saved.", "success")
-            return redirect(url_for("kitemark.questions"))
+    if form.validate_on_submit() and _save_question(form, question, is_new=False):
+        return redirect(url_for("kitemark.questions"))
+    return _question_page(form, question)
+
+
+def _save_question(form: QuestionForm, question: Any, *, is_new: bool) -> bool:
+    """Apply the form to the question and commit; False (errors on the form) if refused."""
+    try:
+        services.update_question(question, _question_values(form), is_new=is_new)
+    except services.Invalid as exc:
+        db.session.rollback()
+        _field_errors(form, exc)
+        return False
+    db.session.commit()
+    flash(f"Question “{question.code}” {'added' if is_new else 'saved'}.", "success")
+    return True
+
+
+def _question_page(form: QuestionForm, question: Any) -> Any:
     status = 422 if form.errors else 200
     return render_template("kitemark/question_form.html", form=form, question=question), status
 
