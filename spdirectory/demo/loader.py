@@ -10,7 +10,7 @@ import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from ..accounts.models import User
 from ..audit import acting_as
@@ -144,21 +144,13 @@ def _capacity_history(seed: int, now: datetime) -> None:
             .having(func.count() == 1)
         )
     )
-    changes = []
+    changes, openings = [], []
     for activity_id, capacity, spare, waitlist, confirmed in rows:
         if activity_id not in fresh:
             continue
         days = rng.randint(30, 330) if rng.random() < 0.15 else rng.randint(380, 900)
         opened = min(now - timedelta(days=days), confirmed)
-        db.session.execute(
-            update(Activity.__table__).where(Activity.id == activity_id).values(created_at=opened)
-        )
-        # The import's row (today's figures) becomes the opening one, so ids stay in time order.
-        db.session.execute(
-            update(CapacityChange.__table__)
-            .where(CapacityChange.activity_id == activity_id)
-            .values(at=opened)
-        )
+        openings.append({"target": activity_id, "opened": opened})
         span = (confirmed - opened).total_seconds()
         moments = sorted(rng.uniform(0, span) for _ in range(rng.randint(2, 6)))
         top = capacity if capacity is not None else max(spare, 1) * 2
@@ -172,6 +164,17 @@ def _capacity_history(seed: int, now: datetime) -> None:
             {"activity_id": activity_id, "at": confirmed, "capacity": capacity,
              "spare_places": spare, "waitlist_open": waitlist, "reason": "confirm"}
         )  # fmt: skip
+    if openings:
+        a, c = Activity.__table__, CapacityChange.__table__
+        db.session.execute(
+            update(a).where(a.c.id == bindparam("target")).values(created_at=bindparam("opened")),
+            openings,
+        )
+        # The import's row (today's figures) becomes the opening one, so ids stay in time order.
+        db.session.execute(
+            update(c).where(c.c.activity_id == bindparam("target")).values(at=bindparam("opened")),
+            openings,
+        )
     if changes:
         db.session.execute(insert(CapacityChange), changes)
 
