@@ -59,37 +59,35 @@ class Columns:
         self._allocate(0)
 
     # ---- loading ---------------------------------------------------------------------
-    def _allocate(self, size: int) -> None:
-        self.alive = np.zeros(size, dtype=bool)
-        self.organisation = np.zeros(size, dtype=np.int64)
-        self.category = np.zeros(size, dtype=np.int64)
-        self.need = np.zeros(size, dtype=np.int64)
-        self.mode = np.zeros(size, dtype=np.int64)
-        self.day = np.zeros(size, dtype=np.int64)
-        self.kite = np.zeros(size, dtype=np.int16)
-        self.spare = np.zeros(size, dtype=np.int64)
-        self.waitlist = np.zeros(size, dtype=bool)
-        self.cost = np.full(size, -1, dtype=np.int64)  # -1: unknown cost
-        self.latitude = np.full(size, np.nan)
-        self.longitude = np.full(size, np.nan)
-        self.updated = np.zeros(size, dtype=np.int64)  # microseconds since 1970
+    # name → (dtype, value of an empty slot); one array of each, indexed by activity id.
+    _SPEC: dict[str, tuple[Any, Any]] = {
+        "alive": (bool, False),
+        "organisation": (np.int64, 0),
+        "category": (np.int64, 0),
+        "need": (np.int64, 0),
+        "mode": (np.int64, 0),
+        "day": (np.int64, 0),
+        "kite": (np.int16, 0),
+        "spare": (np.int64, 0),
+        "waitlist": (bool, False),
+        "cost": (np.int64, -1),  # -1: unknown cost
+        "latitude": (np.float64, np.nan),
+        "longitude": (np.float64, np.nan),
+        "updated": (np.int64, 0),  # microseconds since 1970
+    }
 
-    def _arrays(self) -> list[str]:
-        return [
-            "alive", "organisation", "category", "need", "mode", "day", "kite", "spare",
-            "waitlist", "cost", "latitude", "longitude", "updated",
-        ]  # fmt: skip
+    def _allocate(self, size: int) -> None:
+        for name, (dtype, empty) in self._SPEC.items():
+            setattr(self, name, np.full(size, empty, dtype=dtype))
 
     def _grow(self, size: int) -> None:
         old = len(self.alive)
         if size <= old:
             return
         size = max(size, old + old // 2, 1024)
-        fill = {"cost": -1, "latitude": np.nan, "longitude": np.nan}
-        for name in self._arrays():
-            current = getattr(self, name)
-            grown = np.full(size, fill.get(name, 0), dtype=current.dtype)
-            grown[:old] = current
+        for name, (dtype, empty) in self._SPEC.items():
+            grown = np.full(size, empty, dtype=dtype)
+            grown[:old] = getattr(self, name)
             setattr(self, name, grown)
 
     def _kite_index(self, code: str) -> int:
